@@ -1,0 +1,52 @@
+r"""Default run: one hypernetwork for n in 4..24 across beta, on a laptop CPU.
+
+  python -m launch.train --config=configs/default.py --workdir=runs/default
+
+Trains an ensemble of independent hypernetworks (seeds) together with `vmap`,
+beta sampled log-uniformly per generated network. See README "Results" for
+the measured runtime and phases.
+"""
+
+import ml_collections
+
+HELDOUT_INTERIOR = (11, 17)
+
+
+def get_config() -> ml_collections.ConfigDict:
+  c = ml_collections.ConfigDict()
+  c.seed = 0
+  c.num_seeds = 4                  # independent hypernetworks, vmapped
+  c.regularizer = "kl"             # "l1" | "l0" | "kl"
+  c.beta_mode = "sampled"          # "sampled" (log-uniform per net) | "grid"
+  c.beta_min = 1e-5
+  c.beta_max = 1e-1
+  c.num_betas = 8                  # grid mode: members per seed, log-spaced
+  c.beta_ramp_fraction = 0.3       # top of the beta range opens over this share
+  c.train_dims = tuple(d for d in range(4, 25) if d not in HELDOUT_INTERIOR)
+  c.heldout_dims = HELDOUT_INTERIOR + (32, 48)
+  c.dim_buckets = (8, 16, 24)      # padded sizes, each compiled once
+  c.hidden_per_input = 3           # k: m = k n hidden units
+  c.nets_per_bucket = 8            # generated networks per bucket per step
+  c.batch_size = 256               # x samples per generated network
+  c.num_steps = 6000
+  c.learning_rate = 2e-3
+  c.warmup_steps = 200
+  c.grad_clip = 1.0
+  c.checkpoint_every = 600
+  c.log_every = 100
+
+  c.model = ml_collections.ConfigDict()
+  c.model.code_dim = 12
+  c.model.width = 32
+  c.model.tied_slots = 2           # the rest of the k slots hold free units
+  c.model.use_slot_sign = True     # random +-1 per unit, drawn from the key
+  c.model.init_log_sigma = -3.0
+  c.model.init_gate_logit = 3.0
+  c.model.prior_scale = 1.0        # KL prior N(0, prior_scale^2)
+
+  c.eval = ml_collections.ConfigDict()
+  c.eval.n = 16
+  c.eval.num_betas = 7
+  c.eval.num_draws = 4
+  c.eval.batch_size = 4096
+  return c

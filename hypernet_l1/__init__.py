@@ -1,0 +1,3 @@
+"""hypernet-l1: a hypernetwork that generates interpretable L1-norm networks."""
+
+from hypernet_l1.target import TargetNet, apply_target

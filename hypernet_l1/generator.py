@@ -1,0 +1,46 @@
+"""From a config and hypernetwork parameters to generated networks."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+
+from hypernet_l1 import hypernet
+from hypernet_l1.noise import draw_noise
+from hypernet_l1.target import TargetNet
+
+
+def make_model(config: ml_collections.ConfigDict) -> hypernet.HyperNet:
+  m = config.model
+  return hypernet.HyperNet(
+      width=m.width, tied_slots=m.tied_slots,
+      log_beta_range=(math.log(config.beta_min), math.log(config.beta_max)),
+      init_log_sigma=m.init_log_sigma, init_gate_logit=m.init_gate_logit,
+      use_slot_sign=m.use_slot_sign)
+
+
+def generate_padded(config, params, key: jax.Array, n: jax.Array,
+                    log_beta: jax.Array, num_inputs: int
+                    ) -> tuple[TargetNet, jax.Array]:
+  """One draw of a network for `n <= num_inputs` inputs, padded; its complexity."""
+  noise = draw_noise(key, num_inputs, config.hidden_per_input,
+                     config.model.code_dim)
+  heads = make_model(config).apply({"params": params}, noise, n, log_beta)
+  return hypernet.assemble(heads, noise, n, config.regularizer,
+                           config.model.prior_scale)
+
+
+def init_params(config, key: jax.Array):
+  """Parameters of one hypernetwork (shapes do not depend on n)."""
+  num_inputs = min(config.dim_buckets)
+  noise = draw_noise(jax.random.key(0), num_inputs, config.hidden_per_input,
+                     config.model.code_dim)
+  return make_model(config).init(key, noise, jnp.int32(num_inputs),
+                                 jnp.float32(0.0))["params"]
+
+
+def bucket_for(n: int, dim_buckets) -> int:
+  """Padded size for `n`: the smallest bucket that holds it, else a multiple of 8."""
+  fitting = [b for b in dim_buckets if b >= n]
+  return min(fitting) if fitting else -(-n // 8) * 8

@@ -1,0 +1,127 @@
+"""The dimension-conditioned hypernetwork (DESIGN section 4).
+
+Hidden unit `(r, a)` of a generated network is slot `r < K` of index `a < n`.
+The first `tied_slots` slots are *tied* to input `a`: built from its code and
+told which edge is their own. The other slots hold *free* units with codes of
+their own, so that units unlike their siblings (a linear correction unit,
+dense convexity units) can be generated. Every edge weight `W1[(r, a), i]`
+comes from one edge MLP applied to all (unit, input) pairs at once; pooled
+context (masked mean over inputs, `log beta`, `1/n`) tells each unit about the
+whole network. All inputs are treated alike, so the distribution of generated
+networks is symmetric under permuting inputs.
+"""
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from hypernet_l1 import complexity
+from hypernet_l1.noise import Noise
+from hypernet_l1.target import TargetNet
+
+
+class MLP(nn.Module):
+  width: int
+  out: int
+  depth: int = 2
+
+  @nn.compact
+  def __call__(self, x):
+    for _ in range(self.depth - 1):
+      x = nn.swish(nn.Dense(self.width)(x))
+    return nn.Dense(self.out)(x)
+
+
+class HyperNet(nn.Module):
+  """Maps (noise, n, log beta) to per-weight heads of a padded network."""
+  width: int = 32
+  tied_slots: int = 2
+  log_beta_range: tuple[float, float] = (-5.0, -1.0)
+  init_log_sigma: float = -3.0
+  init_gate_logit: float = 3.0
+  use_slot_sign: bool = True
+
+  @nn.compact
+  def __call__(self, noise: Noise, n: jax.Array, log_beta: jax.Array):
+    num_slots, num_inputs = noise.slot_sign_KxN.shape
+    w = self.width
+    in_mask_N = jnp.arange(num_inputs) < n
+    n_float = n.astype(jnp.float32)
+
+    embed_NxW = MLP(w, w, name="input_embed")(noise.input_code_NxD)
+    pooled_W = jnp.sum(embed_NxW * in_mask_N[:, None], 0) / n_float
+    lo, hi = self.log_beta_range
+    t = 2.0 * (log_beta - lo) / (hi - lo) - 1.0
+    # 8/n: mean pooling alone cannot tell the generator n (PHYSICS.md sec. 2).
+    context_W = MLP(w, w, name="context")(
+        jnp.concatenate([pooled_W, jnp.stack([t, t * t, 8.0 / n_float])]))
+
+    is_tied_K = jnp.arange(num_slots) < self.tied_slots
+    sign_KxN = noise.slot_sign_KxN * self.use_slot_sign
+    unit_in_KxNx_ = jnp.concatenate([
+        jnp.where(is_tied_K[:, None, None], embed_NxW[None], 0.0),
+        noise.unit_code_KxNxD,
+        sign_KxN[..., None],
+        jnp.broadcast_to(context_W, (num_slots, num_inputs, w)),
+    ], axis=-1)
+    slot_embed_KxW = self.param("slot_embed", nn.initializers.normal(1.0),
+                                (num_slots, w))
+    unit_KxNxW = MLP(w, w, name="unit")(unit_in_KxNx_) + slot_embed_KxW[:, None]
+
+    # Edge MLP, first layer factorised: unit part + input part + own-edge flag.
+    own_KxNxN = is_tied_K[:, None, None] & jnp.eye(num_inputs, dtype=bool)
+    edge_KxNxNxW = (nn.Dense(w, name="edge_unit")(unit_KxNxW)[:, :, None]
+                    + nn.Dense(w, use_bias=False, name="edge_input")(embed_NxW)
+                    + own_KxNxN[..., None] * self.param(
+                        "edge_own", nn.initializers.normal(1.0), (w,)))
+    edge_KxNxNx3 = MLP(w, 3, name="edge")(nn.swish(edge_KxNxNxW))
+    unit_KxNx5 = MLP(w, 5, name="unit_head")(nn.swish(unit_KxNxW))
+
+    # Learned output scales: accurate networks need tied weights near 10.
+    log_scale = self.param("log_scale", nn.initializers.zeros, (4,))
+    scale = jnp.exp(log_scale)
+    w1 = complexity.WeightHeads(
+        mean=scale[0] * edge_KxNxNx3[..., 0],
+        log_sigma=edge_KxNxNx3[..., 1] + self.init_log_sigma,
+        gate_logit=edge_KxNxNx3[..., 2] + self.init_gate_logit)
+    w2 = complexity.WeightHeads(
+        mean=scale[1] * unit_KxNx5[..., 1],
+        log_sigma=unit_KxNx5[..., 2] + self.init_log_sigma,
+        gate_logit=unit_KxNx5[..., 3] + self.init_gate_logit)
+    b1_KxN = scale[2] * unit_KxNx5[..., 0]
+    b2 = (jnp.sum(unit_KxNx5[..., 4] * in_mask_N) * scale[3]
+          + self.param("b2_bias", nn.initializers.zeros, ()))
+    return w1, w2, b1_KxN, b2
+
+
+def assemble(heads, noise: Noise, n: jax.Array, regularizer: str,
+             prior_scale: float) -> tuple[TargetNet, jax.Array]:
+  """Draws a padded `TargetNet` (`K*N` hidden, `N` inputs) and its complexity.
+
+  Padded inputs and units are exactly zero, so the padded network computes the
+  same function of the first `n` inputs as the exact one (`to_exact`).
+  """
+  w1, w2, b1_KxN, b2 = heads
+  num_slots, num_inputs = b1_KxN.shape
+  in_mask_N = jnp.arange(num_inputs) < n
+  unit_mask_KxN = jnp.broadcast_to(in_mask_N, (num_slots, num_inputs))
+  edge_mask_KxNxN = unit_mask_KxN[..., None] & in_mask_N
+  draw = complexity.REGULARIZERS[regularizer]
+  w1_KxNxN, cost1 = draw(w1, noise.eps_w1_KxNxN, edge_mask_KxNxN, prior_scale)
+  w2_KxN, cost2 = draw(w2, noise.eps_w2_KxN, unit_mask_KxN, prior_scale)
+  net = TargetNet(
+      W1=w1_KxNxN.reshape(num_slots * num_inputs, num_inputs),
+      b1=(b1_KxN * unit_mask_KxN).reshape(-1),
+      w2=w2_KxN.reshape(-1),
+      b2=b2)
+  return net, cost1 + cost2
+
+
+def to_exact(padded: TargetNet, n: int) -> TargetNet:
+  """Cuts a padded network down to `m = K n` hidden units and `n` inputs."""
+  num_inputs = padded.W1.shape[-1]
+  num_slots = padded.W1.shape[-2] // num_inputs
+  rows = (jnp.arange(num_slots)[:, None] * num_inputs
+          + jnp.arange(n)[None]).reshape(-1)
+  return TargetNet(W1=padded.W1[..., rows, :n], b1=padded.b1[..., rows],
+                   w2=padded.w2[..., rows], b2=padded.b2)

@@ -1,0 +1,216 @@
+"""Training: one jitted, vmapped Optax step over an ensemble of hypernetworks.
+
+The ensemble axis `E` leads every leaf of the state: `num_seeds` independent
+hypernetworks in `sampled` mode (beta drawn log-uniformly per generated
+network), `num_seeds * num_betas` in `grid` mode (member `s * num_betas + b`
+trains at the `b`-th grid beta). Randomness is a pure function of
+`(config.seed, step)`, so a resumed run replays the uninterrupted one.
+"""
+
+import functools
+import json
+import math
+import os
+import time
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+
+from hypernet_l1 import checkpointing
+from hypernet_l1 import evaluation
+from hypernet_l1 import generator
+from hypernet_l1.target import apply_target, l1_norm
+
+
+def ensemble_size(config) -> int:
+  per_seed = config.num_betas if config.beta_mode == "grid" else 1
+  return config.num_seeds * per_seed
+
+
+def member_log_betas(config) -> np.ndarray:
+  """`[E]` fixed log beta per member (grid mode); NaN where beta is sampled."""
+  if config.beta_mode == "grid":
+    grid = np.linspace(math.log(config.beta_min), math.log(config.beta_max),
+                       config.num_betas)
+    return np.tile(grid, config.num_seeds).astype(np.float32)
+  return np.full(config.num_seeds, np.nan, np.float32)
+
+
+def make_optimizer(config) -> optax.GradientTransformation:
+  schedule = optax.warmup_cosine_decay_schedule(
+      0.0, config.learning_rate, config.warmup_steps, config.num_steps,
+      end_value=config.learning_rate * 0.01)
+  return optax.chain(optax.clip_by_global_norm(config.grad_clip),
+                     optax.adam(schedule))
+
+
+def init_state(config) -> dict:
+  """Step 0 of the ensemble: params and Adam state with a leading `E` axis."""
+  init_key = jax.random.fold_in(jax.random.key(config.seed), 0)
+  keys_E = jax.random.split(init_key, ensemble_size(config))
+  params_E = jax.vmap(functools.partial(generator.init_params, config))(keys_E)
+  return {
+      "step": jnp.int32(0),
+      "params": params_E,
+      "opt_state": jax.vmap(make_optimizer(config).init)(params_E),
+      # First step whose loss or gradient was not finite, per member (-1: none).
+      "first_bad_step": jnp.full(ensemble_size(config), -1, jnp.int32),
+  }
+
+
+def _ramped_log_beta_max(config, step):
+  """The top of the beta range opens over the first `beta_ramp_fraction` of steps."""
+  lo, hi = math.log(config.beta_min), math.log(config.beta_max)
+  ramp_steps = max(1.0, config.beta_ramp_fraction * config.num_steps)
+  return lo + (hi - lo) * jnp.clip(step / ramp_steps, 0.0, 1.0)
+
+
+def network_objective(config, params, key, n, log_beta, num_inputs):
+  """`log(FVU + beta C / n)` of one fresh draw on fresh `x ~ U[-1,1]^n`.
+
+  Per network this has the minimiser of `FVU + beta C / n`; the log makes the
+  gradient scale-free across the beta range, so low-beta networks are not
+  drowned out by high-beta ones. FVU uses `var(y) = n / 12`, exact for the
+  uniform input, so every `n` counts alike.
+  """
+  net_key, x_key = jax.random.split(key)
+  net, cost = generator.generate_padded(config, params, net_key, n, log_beta,
+                                        num_inputs)
+  mask_N = jnp.arange(num_inputs) < n
+  x_BxN = jax.random.uniform(x_key, (config.batch_size, num_inputs),
+                             minval=-1.0, maxval=1.0) * mask_N
+  mse = jnp.mean((apply_target(net, x_BxN) - l1_norm(x_BxN)) ** 2)
+  fvu = mse / (n / 12.0)
+  cost_per_dim = cost / n
+  objective = jnp.log(fvu + jnp.exp(log_beta) * cost_per_dim)
+  return objective, {"fvu": fvu, "complexity": cost_per_dim}
+
+
+def member_loss(config, params, key, member_log_beta, step):
+  """Mean objective over `nets_per_bucket` networks in every padding bucket."""
+  objectives, fvus, costs = [], [], []
+  log_beta_hi = _ramped_log_beta_max(config, step)
+  for bucket_index, num_inputs in enumerate(config.dim_buckets):
+    lower = ([0] + list(config.dim_buckets))[bucket_index]
+    dims = np.array([d for d in config.train_dims if lower < d <= num_inputs])
+    if dims.size == 0:
+      continue
+    dim_key, beta_key, net_key = jax.random.split(
+        jax.random.fold_in(key, bucket_index), 3)
+    num_nets = config.nets_per_bucket
+    n_T = jax.random.choice(dim_key, jnp.asarray(dims), (num_nets,))
+    log_beta_T = jax.random.uniform(beta_key, (num_nets,),
+                                    minval=math.log(config.beta_min),
+                                    maxval=log_beta_hi)
+    if config.beta_mode == "grid":
+      log_beta_T = jnp.full((num_nets,), jnp.minimum(member_log_beta,
+                                                     log_beta_hi))
+    obj_T, aux = jax.vmap(
+        lambda k, n, lb: network_objective(config, params, k, n, lb,
+                                           num_inputs))(
+            jax.random.split(net_key, num_nets), n_T, log_beta_T)
+    objectives.append(obj_T)
+    fvus.append(aux["fvu"])
+    costs.append(aux["complexity"])
+  loss = jnp.mean(jnp.concatenate(objectives))
+  return loss, {"loss": loss, "fvu": jnp.median(jnp.concatenate(fvus)),
+                "complexity": jnp.mean(jnp.concatenate(costs))}
+
+
+def train_step(config, state, member_log_beta_E):
+  """One Adam update of every member; non-finite updates are skipped and logged."""
+  tx = make_optimizer(config)
+  step = state["step"]
+  step_key = jax.random.fold_in(jax.random.fold_in(jax.random.key(config.seed),
+                                                   1), step)
+  keys_E = jax.random.split(step_key, member_log_beta_E.shape[0])
+
+  def update(params, opt_state, key, member_log_beta):
+    grads, metrics = jax.grad(
+        lambda p: member_loss(config, p, key, member_log_beta, step),
+        has_aux=True)(params)
+    updates, new_opt_state = tx.update(grads, opt_state, params)
+    finite = jnp.isfinite(metrics["loss"]) & jnp.isfinite(
+        optax.global_norm(grads))
+    keep = lambda new, old: jax.tree.map(
+        lambda a, b: jnp.where(finite, a, b), new, old)
+    return (keep(optax.apply_updates(params, updates), params),
+            keep(new_opt_state, opt_state), finite, metrics)
+
+  params, opt_state, finite_E, metrics_E = jax.vmap(update)(
+      state["params"], state["opt_state"], keys_E, member_log_beta_E)
+  first_bad = jnp.where((state["first_bad_step"] < 0) & ~finite_E, step,
+                        state["first_bad_step"])
+  new_state = {"step": step + 1, "params": params, "opt_state": opt_state,
+               "first_bad_step": first_bad}
+  return new_state, metrics_E
+
+
+class NonFiniteError(RuntimeError):
+  pass
+
+
+def _check_finite(state):
+  bad = np.asarray(state["first_bad_step"])
+  if (bad >= 0).any():
+    member = int(np.argmax(bad >= 0))
+    raise NonFiniteError(
+        f"non-finite loss or gradient at step {int(bad[member])} in ensemble "
+        f"member {member}; that update was skipped and nothing after it was "
+        "checkpointed. Lower learning_rate or check the config.")
+
+
+def _format_duration(seconds: float) -> str:
+  seconds = int(seconds)
+  return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
+  """Trains (or resumes) the run in `workdir`; returns the final state."""
+  os.makedirs(workdir, exist_ok=True)
+  checkpointing.write_or_check_config(workdir, config)
+  ckpt = checkpointing.Checkpointer(workdir)
+  state = init_state(config)
+  latest = ckpt.latest_step()
+  if latest is not None:
+    state = ckpt.restore(latest, state)
+    print(f"resumed from checkpoint at step {latest}", flush=True)
+  step_fn = jax.jit(functools.partial(train_step, config), donate_argnums=0)
+  member_log_beta_E = jnp.asarray(member_log_betas(config))
+
+  start_step = int(state["step"])
+  t0, t_last, s_last = time.time(), time.time(), start_step
+  metrics_path = os.path.join(workdir, "metrics.jsonl")
+  for step in range(start_step, config.num_steps):
+    state, metrics_E = step_fn(state, member_log_beta_E)
+    done = step + 1
+    if done % config.log_every == 0 or done == config.num_steps:
+      _check_finite(state)
+      metrics = {k: float(np.mean(v)) for k, v in
+                 jax.device_get(metrics_E).items()}
+      now = time.time()
+      rate = (done - s_last) / (now - t_last)
+      t_last, s_last = now, done
+      eta = (config.num_steps - done) / rate
+      print(f"step {done}/{config.num_steps} ({100 * done / config.num_steps:.0f}%)"
+            f"  {rate:.1f} steps/s  ETA {_format_duration(eta)}"
+            f"  loss {metrics['loss']:.3f}  fvu {metrics['fvu']:.2e}"
+            f"  complexity/n {metrics['complexity']:.3g}", flush=True)
+      if jax.process_index() == 0:
+        with open(metrics_path, "a") as f:
+          f.write(json.dumps({"step": done, "train/steps_per_s": rate,
+                              **{f"train/{k}": v for k, v in metrics.items()}})
+                  + "\n")
+    if done % config.checkpoint_every == 0 or done == config.num_steps:
+      _check_finite(state)
+      ckpt.save(done, state)
+  ckpt.close()
+  print(f"trained {config.num_steps - start_step} steps in "
+        f"{_format_duration(time.time() - t0)}", flush=True)
+  table = evaluation.beta_table(config, state["params"])
+  print(evaluation.format_beta_table(table, config), flush=True)
+  evaluation.write_rows(os.path.join(workdir, "final_eval.csv"), table)
+  return state
