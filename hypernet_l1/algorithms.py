@@ -112,7 +112,8 @@ def convexity(n: int, key: jax.Array, scale: float = 1.0, bias: float = -1.0,
   w1_MxN[:width] = scale * np.asarray(jax.random.normal(k_w, (width, n)))
   b1_M[:width] = bias
   x_PxN = np.asarray(jax.random.uniform(k_x, (n_fit, n), minval=-1.0, maxval=1.0), np.float64)
-  s_P = np.sum(np.asarray(swish(jnp.asarray(x_PxN @ w1_MxN[:width].T + bias))), axis=1)
+  pre_PxW = x_PxN @ w1_MxN[:width].T + bias
+  s_P = np.sum(pre_PxW / (1.0 + np.exp(-pre_PxW)), axis=1)  # swish, in float64 NumPy
   y_P = np.sum(np.abs(x_PxN), axis=1)
   (a, b2), *_ = np.linalg.lstsq(np.stack([s_P, np.ones_like(s_P)], axis=1), y_P, rcond=None)
   # A sum of convex ridges correlates positively with the norm; a < 0 would be a bug.

@@ -9,8 +9,9 @@ Vocabulary. A unit is *active* when its output contribution
 `|w2_j| std_x swish(pre_j)` is not negligible next to the whole net's; *tied* when
 it is active and its squared incoming weight sits mostly on one input; its *sign*
 is the sign of that tied weight (`relu(+x)` vs `relu(-x)`). An input is *covered*
-by a sign when an active tied unit of that sign with a positive output weight (a
-convex `relu` piece) sits on it. The *correction* is what the rest of the network
+by a sign when active tied units of that sign with positive output weights (convex
+`relu` pieces) sit on it and carry a fair share (`Thresholds.minority`) of the
+input's kink `sum_j w2_j |W1[j, i]|`. The *correction* is what the rest of the network
 adds to the mean slope `E[df/dx_i]` against the tied units' own slope: in a
 pudding the tied units give slope `s_i` and the correction gives `-s_i`, whether
 it is carried by linear-regime units, split over several, or smeared as weak
@@ -38,6 +39,8 @@ class Thresholds(NamedTuple):
   """Classifier constants (hashable, so a static jit argument)."""
   active: float = 0.1  # active: contribution share >= active / n (1/(2n) for double-sided)
   tied: float = 0.6  # specialisation above which a unit is tied (PHYSICS: tied > 0.9, rest < 0.5)
+  tie_ratio: float = 3.0  # ... and |tied weight| / |runner-up| (random rows at n = 4 pass 0.6 half the time)
+  minority: float = 0.2  # a sign covers an input if it has this share of the input's kink
   coverage: float = 0.95  # share of inputs that must carry a tied unit (structured labels)
   double_sided: float = 0.9  # share of inputs covered by both signs
   one_sided_leak: float = 0.1  # at most this share of two-signed inputs in a pudding
@@ -47,7 +50,8 @@ class Thresholds(NamedTuple):
   dense: float = 0.7  # convexity: share of active units that are not tied
   dense_sign: float = 0.9  # convexity: output-sign agreement of dense contributions
   convex_corr: float = 0.3  # convexity: corr(f, |x|_1), "tracks the norm roughly"
-  uniform_cv: float = 0.5  # linear unit: std/mean of |incoming weights| below this
+  uniform_cv: float = 0.5  # correction unit: std/mean of |incoming weights| (half-normal: 0.76)
+  align: float = 0.8  # correction unit: cosine of its mean slope with -s (the correction)
   linear_regime: float = 0.95  # linear unit: pre-activation of one sign this often
 
 
@@ -86,12 +90,19 @@ def _one_net(net: TargetNet, x_PxN: jax.Array, th: Thresholds) -> dict[str, jax.
   tie_M = jnp.argmax(sq_MxN, axis=1)
   tie_onehot_MxN = jax.nn.one_hot(tie_M, n, dtype=w1_MxN.dtype)
   tie_w_M = jnp.sum(w1_MxN * tie_onehot_MxN, axis=1)
-  tied_M = active_M & (spec_M >= th.tied)
+  runner_up_M = jnp.max(jnp.where(tie_onehot_MxN > 0, 0.0, sq_MxN), axis=1)
+  tied_M = active_M & (spec_M >= th.tied) & (tie_w_M ** 2 >= th.tie_ratio ** 2 * runner_up_M)
   dense_M = active_M & ~tied_M
   # Only convex pieces (w2 > 0) build |x|; a tied unit with w2 < 0 covers nothing.
   cover_M = tied_M & (w2_M > 0)
-  pos_N = jnp.any(cover_M[:, None] & (tie_w_M[:, None] > 0) & (tie_onehot_MxN > 0), axis=0)
-  neg_N = jnp.any(cover_M[:, None] & (tie_w_M[:, None] < 0) & (tie_onehot_MxN > 0), axis=0)
+  # Kink w2 |w_tie|: the slope change a relu piece adds (2 for a pudding unit, 1 + 1 for a
+  # double-sided pair), independent of sharpness; a weak leftover does not make a side.
+  kink_MxN = jnp.where(cover_M[:, None], w2_M[:, None] * jnp.abs(w1_MxN) * tie_onehot_MxN, 0.0)
+  pos_kink_N = jnp.sum(kink_MxN * (tie_w_M[:, None] > 0), axis=0)
+  neg_kink_N = jnp.sum(kink_MxN * (tie_w_M[:, None] < 0), axis=0)
+  side_min_N = th.minority * (pos_kink_N + neg_kink_N)
+  pos_N = (pos_kink_N > 0) & (pos_kink_N >= side_min_N)
+  neg_N = (neg_kink_N > 0) & (neg_kink_N >= side_min_N)
   sign_N = jnp.where(pos_N & ~neg_N, 1.0, jnp.where(neg_N & ~pos_N, -1.0, 0.0))
   one_sided_N = sign_N != 0
   n_one = jnp.sum(one_sided_N)
@@ -105,9 +116,13 @@ def _one_net(net: TargetNet, x_PxN: jax.Array, th: Thresholds) -> dict[str, jax.
   correction = jnp.sum(against_N) / (jnp.sum(jnp.abs(tie_slope_N) * one_sided_N) + tiny)
   correction_agree = jnp.sum(one_sided_N & (against_N > 0)) / jnp.maximum(n_one, 1)
 
-  # Explicit linear-correction units: dense, near-uniform |w|, pre-activation of one sign.
+  # Explicit correction units: dense, near-uniform |w|, slope along -s. Trained nets often
+  # use quasi-linear units near 0 in +-pairs (swish(u) - swish(-u) = u), so the textbook
+  # large-bias unit (pre-activation of one sign) is counted separately.
   abs_MxN = jnp.abs(w1_MxN)
   cv_M = jnp.std(abs_MxN, axis=1) / (jnp.mean(abs_MxN, axis=1) + tiny)
+  align_M = -(slope_MxN @ sign_N) / (jnp.linalg.norm(slope_MxN, axis=1) * jnp.sqrt(n_one) + tiny)
+  corr_unit_M = dense_M & (cv_M <= th.uniform_cv) & (align_M >= th.align)
   pos_frac_M = jnp.mean(pre_PxM > 0, axis=0)
   one_sign_M = jnp.maximum(pos_frac_M, 1.0 - pos_frac_M) >= th.linear_regime
   linear_M = dense_M & (cv_M <= th.uniform_cv) & one_sign_M
@@ -131,8 +146,9 @@ def _one_net(net: TargetNet, x_PxN: jax.Array, th: Thresholds) -> dict[str, jax.
       "pos_share": jnp.sum(sign_N > 0) / jnp.maximum(n_one, 1),
       "correction": correction,
       "correction_agree": correction_agree,
+      "n_correction_units": jnp.sum(corr_unit_M),
+      "correction_unit_share": jnp.sum(share_M * corr_unit_M),
       "n_linear_units": jnp.sum(linear_M),
-      "linear_share": jnp.sum(share_M * linear_M),
       "smeared": jnp.sum(share_M * cover_M * smear_M) / (tied_share + tiny),
       "dense_share": jnp.sum(dense_M) / jnp.maximum(n_active, 1),
       "dense_sign": dense_sign,

@@ -21,11 +21,14 @@ def make_model(config: ml_collections.ConfigDict) -> hypernet.HyperNet:
 
 
 def generate_padded(config, params, key: jax.Array, n: jax.Array,
-                    log_beta: jax.Array, num_inputs: int
-                    ) -> tuple[TargetNet, jax.Array]:
-  """One draw of a network for `n <= num_inputs` inputs, padded; its complexity."""
+                    log_beta: jax.Array, num_inputs: int,
+                    per_index: bool = True) -> tuple[TargetNet, jax.Array]:
+  """One draw of a network for `n <= num_inputs` inputs, padded; its complexity.
+
+  `per_index=True` makes the draw independent of the padding (`noise.py`).
+  """
   noise = draw_noise(key, num_inputs, config.hidden_per_input,
-                     config.model.code_dim)
+                     config.model.code_dim, per_index)
   heads = make_model(config).apply({"params": params}, noise, n, log_beta)
   return hypernet.assemble(heads, noise, n, config.regularizer,
                            config.model.prior_scale)

@@ -74,7 +74,9 @@ class HyperNet(nn.Module):
                     + nn.Dense(w, use_bias=False, name="edge_input")(embed_NxW)
                     + own_KxNxN[..., None] * self.param(
                         "edge_own", nn.initializers.normal(1.0), (w,)))
-    edge_KxNxNx3 = MLP(w, 3, name="edge")(nn.swish(edge_KxNxNxW))
+    # One hidden layer per edge: the [K, N, N, width] tensor is the step's
+    # largest, and a second width x width layer there doubled its cost.
+    edge_KxNxNx3 = nn.Dense(3, name="edge_out")(nn.swish(edge_KxNxNxW))
     unit_KxNx5 = MLP(w, 5, name="unit_head")(nn.swish(unit_KxNxW))
 
     # Learned output scales: accurate networks need tied weights near 10.

@@ -24,8 +24,23 @@ class Noise(NamedTuple):
 
 
 def draw_noise(key: jax.Array, num_inputs: int, hidden_per_input: int,
-               code_dim: int) -> Noise:
-  """Draws the noise of one network padded to `num_inputs` inputs."""
+               code_dim: int, per_index: bool = True) -> Noise:
+  """Draws the noise of one network padded to `num_inputs` inputs.
+
+  `per_index=False` draws the same distribution in a few bulk calls, without
+  the padding invariance: what training uses, where only the distribution
+  matters and per-edge key folding would cost as much as a layer of the
+  edge MLP.
+  """
+  if not per_index:
+    shape = (hidden_per_input, num_inputs)
+    k_code, k_unit, k_sign, k_eps1, k_eps2 = jax.random.split(key, 5)
+    return Noise(
+        input_code_NxD=jax.random.normal(k_code, (num_inputs, code_dim)),
+        unit_code_KxNxD=jax.random.normal(k_unit, shape + (code_dim,)),
+        slot_sign_KxN=jax.random.rademacher(k_sign, shape, dtype=jnp.float32),
+        eps_w1_KxNxN=jax.random.normal(k_eps1, shape + (num_inputs,)),
+        eps_w2_KxN=jax.random.normal(k_eps2, shape))
 
   def per_unit(unit_key):
     code_key, sign_key, edge_key, out_key = jax.random.split(unit_key, 4)

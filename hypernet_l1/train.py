@@ -78,7 +78,7 @@ def network_objective(config, params, key, n, log_beta, num_inputs):
   """
   net_key, x_key = jax.random.split(key)
   net, cost = generator.generate_padded(config, params, net_key, n, log_beta,
-                                        num_inputs)
+                                        num_inputs, per_index=False)
   mask_N = jnp.arange(num_inputs) < n
   x_BxN = jax.random.uniform(x_key, (config.batch_size, num_inputs),
                              minval=-1.0, maxval=1.0) * mask_N
@@ -134,7 +134,7 @@ def train_step(config, state, member_log_beta_E):
         has_aux=True)(params)
     updates, new_opt_state = tx.update(grads, opt_state, params)
     finite = jnp.isfinite(metrics["loss"]) & jnp.isfinite(
-        optax.global_norm(grads))
+        optax.tree.norm(grads))
     keep = lambda new, old: jax.tree.map(
         lambda a, b: jnp.where(finite, a, b), new, old)
     return (keep(optax.apply_updates(params, updates), params),

@@ -1,0 +1,98 @@
+"""Training on the tiny config: learning, determinism, checkpoints, resume."""
+
+import functools
+import json
+import os
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import hypernet_l1 as hl1
+from hypernet_l1 import checkpointing
+from hypernet_l1 import train
+
+
+def test_loss_goes_down_on_tiny_config(tiny_config):
+  tiny_config.num_steps = 60
+  state = train.init_state(tiny_config)
+  step = jax.jit(functools.partial(train.train_step, tiny_config))
+  log_betas = jnp.asarray(train.member_log_betas(tiny_config))
+  losses = []
+  for _ in range(tiny_config.num_steps):
+    state, metrics = step(state, log_betas)
+    losses.append(np.asarray(metrics["loss"]))
+  losses = np.stack(losses)  # [steps, E]
+  assert (losses[-10:].mean(0) < losses[:10].mean(0) - 0.3).all(), losses
+
+
+def test_grid_mode_has_one_member_per_seed_and_beta(tiny_config):
+  tiny_config.beta_mode = "grid"
+  tiny_config.num_betas = 3
+  state = jax.eval_shape(lambda: train.init_state(tiny_config))
+  assert jax.tree.leaves(state["params"])[0].shape[0] == 2 * 3
+  log_betas = train.member_log_betas(tiny_config)
+  np.testing.assert_allclose(np.exp(log_betas[[0, 2, 3]]),
+                             [tiny_config.beta_min, tiny_config.beta_max,
+                              tiny_config.beta_min], rtol=1e-5)
+
+
+def test_run_writes_config_metrics_and_checkpoints(tiny_run, tiny_config):
+  with open(os.path.join(tiny_run, "config.json")) as f:
+    assert json.load(f)["train_dims"] == list(tiny_config.train_dims)
+  with open(os.path.join(tiny_run, "metrics.jsonl")) as f:
+    lines = [json.loads(line) for line in f]
+  assert [m["step"] for m in lines] == [5, 10, 15, 20]
+  assert all(np.isfinite(m["train/loss"]) for m in lines)
+  assert hl1.load_run(tiny_run).steps == [10, 20]
+
+
+def test_checkpoint_round_trip_is_exact(tiny_config, tmp_path):
+  state = train.init_state(tiny_config)
+  ckpt = checkpointing.Checkpointer(str(tmp_path))
+  ckpt.save(3, state)
+  restored = ckpt.restore(3, jax.eval_shape(lambda: state))
+  ckpt.close()
+  chex.assert_trees_all_equal(restored, state)
+
+
+def test_resumed_run_ends_with_the_same_parameters(tiny_run, tiny_config,
+                                                   tmp_path):
+  """Stop after the first checkpoint (step 10), resume, and compare at step 20."""
+  workdir = str(tmp_path)
+  first_half = tiny_config.copy_and_resolve_references()
+  train.train_and_evaluate(tiny_config, workdir)  # writes 10 and 20
+  ckpt = checkpointing.Checkpointer(workdir)
+  like = jax.eval_shape(lambda: train.init_state(first_half))
+  full = ckpt.restore(20, like)
+  # Simulate a crash after step 10: drop the last checkpoint, then resume.
+  import shutil
+  shutil.rmtree(os.path.join(workdir, "checkpoints", "20"))
+  ckpt.close()
+  resumed = train.train_and_evaluate(tiny_config, workdir)
+  chex.assert_trees_all_close(resumed["params"], full["params"], rtol=1e-6,
+                              atol=1e-7)
+  # And the run is deterministic: the session fixture's run is the same too.
+  other = checkpointing.Checkpointer(tiny_run, read_only=True).restore(20, like)
+  chex.assert_trees_all_close(other["params"], full["params"], rtol=1e-6,
+                              atol=1e-7)
+
+
+@pytest.mark.parametrize("n", [7, 40])
+def test_load_run_generates_trained_and_untrained_dims(tiny_run, n):
+  run = hl1.load_run(tiny_run)
+  net = run.generate(n=n, beta=1e-3, seed=0)
+  m = run.config.hidden_per_input * n
+  chex.assert_shape([net.W1, net.b1, net.w2, net.b2], [(m, n), (m,), (m,), ()])
+  chex.assert_tree_all_finite(net)
+  again = run.generate(n=n, beta=1e-3, seed=0, step=run.steps[-1])
+  chex.assert_trees_all_equal(net, again)
+  assert not np.allclose(run.generate(n=n, beta=1e-3, seed=1).W1, net.W1)
+
+
+def test_resume_with_another_config_is_refused(tiny_run, tiny_config):
+  tiny_config.learning_rate = 1.0
+  with pytest.raises(checkpointing.ConfigMismatchError, match="learning_rate"):
+    train.train_and_evaluate(tiny_config, tiny_run)
