@@ -11,10 +11,10 @@ def get_config():
   c.dim_buckets = (4, 8)
   c.nets_per_bucket = 2
   c.batch_size = 32
-  c.num_steps = 20
+  c.num_steps = 40
   c.warmup_steps = 2
-  c.checkpoint_every = 10
-  c.log_every = 5
+  c.checkpoint_every = 20
+  c.log_every = 10
   c.model.code_dim = 4
   c.model.width = 8
   c.eval.n = 6

@@ -25,14 +25,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from hypernet_l1.target import TargetNet, l1_norm, swish
+from hypernet_l1.target import TargetNet, l1_norm
 
 LABELS = ("double_sided", "pudding_pos", "pudding_neg", "pudding_mixed", "convexity", "other")
 DOUBLE_SIDED, PUDDING_POS, PUDDING_NEG, PUDDING_MIXED, CONVEXITY, OTHER = range(len(LABELS))
 
-PROBE_SIZE = 1024
+PROBE_SIZE = 512
 PROBE_SEED = 0
 _CHUNK = 256  # networks per vmapped chunk: bounds memory for long stacks of checkpoints
+_MIN_STACK = 16  # stacks of 2..16 share one compiled program
 
 
 class Thresholds(NamedTuple):
@@ -64,19 +65,16 @@ def probe_batch(n: int, size: int = PROBE_SIZE, seed: int = PROBE_SEED) -> np.nd
   return np.asarray(jax.random.uniform(jax.random.key(seed), (size, n), minval=-1.0, maxval=1.0))
 
 
-def _swish_grad(z: jax.Array) -> jax.Array:
-  s = jax.nn.sigmoid(z)
-  return s * (1.0 + z * (1.0 - s))
-
-
-def _one_net(net: TargetNet, x_PxN: jax.Array, th: Thresholds) -> dict[str, jax.Array]:
-  """Order parameters of one unbatched network (scalars)."""
+def order_parameters_single(net: TargetNet, x_PxN: jax.Array,
+                            th: Thresholds = THRESHOLDS) -> dict[str, jax.Array]:
+  """Traceable order parameters (scalars) of one unbatched network on probe inputs."""
   w1_MxN, b1_M, w2_M, b2 = net
   m, n = w1_MxN.shape
   tiny = 1e-12
 
   pre_PxM = x_PxN @ w1_MxN.T + b1_M[None, :]
-  h_PxM = swish(pre_PxM)
+  sig_PxM = jax.nn.sigmoid(pre_PxM)
+  h_PxM = pre_PxM * sig_PxM  # swish
   f_P = h_PxM @ w2_M + b2
   y_P = l1_norm(x_PxN)
 
@@ -108,7 +106,8 @@ def _one_net(net: TargetNet, x_PxN: jax.Array, th: Thresholds) -> dict[str, jax.
   n_one = jnp.sum(one_sided_N)
 
   # Mean slopes E[d/dx_i] of each unit's contribution; pudding: tied +s_i, rest -s_i.
-  slope_MxN = (w2_M * jnp.mean(_swish_grad(pre_PxM), axis=0))[:, None] * w1_MxN
+  dswish_M = jnp.mean(sig_PxM * (1.0 + pre_PxM * (1.0 - sig_PxM)), axis=0)
+  slope_MxN = (w2_M * dswish_M)[:, None] * w1_MxN
   slope_N = jnp.sum(slope_MxN, axis=0)
   tie_slope_N = jnp.sum(jnp.where(cover_M[:, None], slope_MxN * tie_onehot_MxN, 0.0), axis=0)
   corr_slope_N = slope_N - tie_slope_N
@@ -173,32 +172,49 @@ def label_code(p: dict[str, jax.Array], th: Thresholds = THRESHOLDS) -> jax.Arra
                    jnp.where(pudding, pud_code, jnp.where(convex, CONVEXITY, OTHER)))
 
 
+def _bucket(size: int) -> int:
+  """Padded stack size: a power of two up to a chunk, then whole chunks (fewer compiles)."""
+  if size <= 1:
+    return 1
+  if size <= _CHUNK:
+    return max(_MIN_STACK, 1 << (size - 1).bit_length())
+  return -(-size // _CHUNK) * _CHUNK
+
+
 @functools.partial(jax.jit, static_argnames=("th",))
 def _analyse(net_flat: TargetNet, x_PxN: jax.Array, th: Thresholds):
   """Order parameters and label codes of a flat stack `[E, ...]` of networks."""
-  params = jax.lax.map(lambda net: _one_net(net, x_PxN, th), net_flat,
-                       batch_size=min(_CHUNK, net_flat.w2.shape[0]))
+  one = lambda net: order_parameters_single(net, x_PxN, th)
+  size = net_flat.w2.shape[0]
+  if size <= _CHUNK:
+    params = jax.vmap(one)(net_flat)
+  else:  # chunks bound the [chunk, probe, m] activations of long checkpoint stacks
+    params = jax.lax.map(one, net_flat, batch_size=_CHUNK)
   return params, label_code(params, th)
 
 
 def _run(net: TargetNet, probe_x, th: Thresholds):
-  """Flattens the batch axes, analyses, and restores them."""
-  net = TargetNet(*(jnp.asarray(leaf, jnp.float32) for leaf in net))
+  """Flattens the batch axes, pads to a bucket, analyses, and restores them."""
+  # NumPy for the reshaping: eager jnp ops would each compile once per stack shape.
+  net = TargetNet(*(np.asarray(leaf, np.float32) for leaf in net))
   m, n = net.W1.shape[-2:]
   batch = net.w2.shape[:-1]
   if net.W1.shape != (*batch, m, n) or net.b1.shape != (*batch, m) or net.b2.shape != batch:
     raise ValueError(f"inconsistent TargetNet shapes {[leaf.shape for leaf in net]}")
   size = int(np.prod(batch))
-  flat = TargetNet(net.W1.reshape(size, m, n), net.b1.reshape(size, m),
-                   net.w2.reshape(size, m), net.b2.reshape(size))
-  x_PxN = probe_batch(n) if probe_x is None else probe_x
-  params, codes = _analyse(flat, jnp.asarray(x_PxN, jnp.float32), th)
-  return {k: v.reshape(batch) for k, v in params.items()}, codes.reshape(batch)
+  pad = _bucket(size) - size
+  flat = TargetNet(*(np.pad(leaf.reshape(size, *leaf.shape[len(batch):]),
+                            [(0, pad)] + [(0, 0)] * (leaf.ndim - len(batch)))
+                     for leaf in net))
+  x_PxN = probe_batch(n) if probe_x is None else np.asarray(probe_x, np.float32)
+  params, codes = jax.device_get(_analyse(flat, x_PxN, th))
+  return ({k: v[:size].reshape(batch) for k, v in params.items()},
+          codes[:size].reshape(batch))
 
 
 def order_parameters(net: TargetNet, probe_x=None,
-                     th: Thresholds = THRESHOLDS) -> dict[str, jax.Array]:
-  """Order parameters (DESIGN section 5), each of the net's batch shape (`()` for one net)."""
+                     th: Thresholds = THRESHOLDS) -> dict[str, np.ndarray]:
+  """Order parameters (DESIGN section 5), NumPy arrays of the net's batch shape (`()` for one)."""
   return _run(net, probe_x, th)[0]
 
 

@@ -1,6 +1,7 @@
 """Evaluating generated networks: error and complexity on fixed keys."""
 
 import csv
+import functools
 import math
 
 import jax
@@ -25,16 +26,20 @@ def network_metrics(config, params, n, log_beta, draw_key, num_inputs,
   return {**metrics, "complexity": cost / n}
 
 
+@functools.partial(jax.jit, static_argnums=(0, 5))
 def ensemble_metrics(config, params_E, n_S, log_beta_B, draw_seeds_D,
                      num_inputs):
-  """Metrics `[E, S, B, D]` for members x dims x betas x draw seeds, one call."""
+  """Metrics `[E, S, B, D]` for members x dims x betas x draw seeds, one call.
+
+  `config` must be hashable (`ml_collections.FrozenConfigDict`).
+  """
   keys_D = jax.vmap(jax.random.key)(draw_seeds_D)
   fn = lambda p, n, lb, k: network_metrics(config, p, n, lb, k, num_inputs,
                                            config.eval.batch_size)
   for axes in [(None, None, None, 0), (None, None, 0, None),
                (None, 0, None, None), (0, None, None, None)]:
     fn = jax.vmap(fn, in_axes=axes)
-  return jax.jit(fn)(params_E, n_S, log_beta_B, keys_D)
+  return fn(params_E, n_S, log_beta_B, keys_D)
 
 
 def eval_betas(config) -> np.ndarray:

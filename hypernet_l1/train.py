@@ -149,6 +149,10 @@ def train_step(config, state, member_log_beta_E):
   return new_state, metrics_E
 
 
+# Compiled once per (frozen) config and reused by every run in the process.
+jitted_train_step = jax.jit(train_step, static_argnums=0, donate_argnums=1)
+
+
 class NonFiniteError(RuntimeError):
   pass
 
@@ -178,7 +182,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
   if latest is not None:
     state = ckpt.restore(latest, state)
     print(f"resumed from checkpoint at step {latest}", flush=True)
-  step_fn = jax.jit(functools.partial(train_step, config), donate_argnums=0)
+  frozen = ml_collections.FrozenConfigDict(config)
+  step_fn = functools.partial(jitted_train_step, frozen)
   member_log_beta_E = jnp.asarray(member_log_betas(config))
 
   start_step = int(state["step"])
@@ -210,7 +215,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
   ckpt.close()
   print(f"trained {config.num_steps - start_step} steps in "
         f"{_format_duration(time.time() - t0)}", flush=True)
-  table = evaluation.beta_table(config, state["params"])
+  table = evaluation.beta_table(frozen, state["params"])
   print(evaluation.format_beta_table(table, config), flush=True)
   evaluation.write_rows(os.path.join(workdir, "final_eval.csv"), table)
   return state

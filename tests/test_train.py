@@ -1,12 +1,13 @@
 """Training on the tiny config: learning, determinism, checkpoints, resume."""
 
-import functools
 import json
 import os
+import shutil
 
 import chex
 import jax
 import jax.numpy as jnp
+import ml_collections
 import numpy as np
 import pytest
 
@@ -16,13 +17,12 @@ from hypernet_l1 import train
 
 
 def test_loss_goes_down_on_tiny_config(tiny_config):
-  tiny_config.num_steps = 60
   state = train.init_state(tiny_config)
-  step = jax.jit(functools.partial(train.train_step, tiny_config))
+  frozen = ml_collections.FrozenConfigDict(tiny_config)
   log_betas = jnp.asarray(train.member_log_betas(tiny_config))
   losses = []
   for _ in range(tiny_config.num_steps):
-    state, metrics = step(state, log_betas)
+    state, metrics = train.jitted_train_step(frozen, state, log_betas)
     losses.append(np.asarray(metrics["loss"]))
   losses = np.stack(losses)  # [steps, E]
   assert (losses[-10:].mean(0) < losses[:10].mean(0) - 0.3).all(), losses
@@ -44,9 +44,9 @@ def test_run_writes_config_metrics_and_checkpoints(tiny_run, tiny_config):
     assert json.load(f)["train_dims"] == list(tiny_config.train_dims)
   with open(os.path.join(tiny_run, "metrics.jsonl")) as f:
     lines = [json.loads(line) for line in f]
-  assert [m["step"] for m in lines] == [5, 10, 15, 20]
+  assert [m["step"] for m in lines] == [10, 20, 30, 40]
   assert all(np.isfinite(m["train/loss"]) for m in lines)
-  assert hl1.load_run(tiny_run).steps == [10, 20]
+  assert hl1.load_run(tiny_run).steps == [20, 40]
 
 
 def test_checkpoint_round_trip_is_exact(tiny_config, tmp_path):
@@ -60,22 +60,20 @@ def test_checkpoint_round_trip_is_exact(tiny_config, tmp_path):
 
 def test_resumed_run_ends_with_the_same_parameters(tiny_run, tiny_config,
                                                    tmp_path):
-  """Stop after the first checkpoint (step 10), resume, and compare at step 20."""
+  """Stop after the first checkpoint (step 20), resume, and compare at step 40."""
   workdir = str(tmp_path)
-  first_half = tiny_config.copy_and_resolve_references()
-  train.train_and_evaluate(tiny_config, workdir)  # writes 10 and 20
+  train.train_and_evaluate(tiny_config, workdir)  # writes 20 and 40
   ckpt = checkpointing.Checkpointer(workdir)
-  like = jax.eval_shape(lambda: train.init_state(first_half))
-  full = ckpt.restore(20, like)
-  # Simulate a crash after step 10: drop the last checkpoint, then resume.
-  import shutil
-  shutil.rmtree(os.path.join(workdir, "checkpoints", "20"))
+  like = jax.eval_shape(lambda: train.init_state(tiny_config))
+  full = ckpt.restore(40, like)
+  # Simulate a crash after step 20: drop the last checkpoint, then resume.
+  shutil.rmtree(os.path.join(workdir, "checkpoints", "40"))
   ckpt.close()
   resumed = train.train_and_evaluate(tiny_config, workdir)
   chex.assert_trees_all_close(resumed["params"], full["params"], rtol=1e-6,
                               atol=1e-7)
   # And the run is deterministic: the session fixture's run is the same too.
-  other = checkpointing.Checkpointer(tiny_run, read_only=True).restore(20, like)
+  other = checkpointing.Checkpointer(tiny_run, read_only=True).restore(40, like)
   chex.assert_trees_all_close(other["params"], full["params"], rtol=1e-6,
                               atol=1e-7)
 

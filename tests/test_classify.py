@@ -1,0 +1,304 @@
+"""The classifier labels every encoding, imperfect or disguised, and rejects the rest."""
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from hypernet_l1 import algorithms, analysis
+from hypernet_l1.target import TargetNet, apply_target, l1_norm, swish
+
+DIMS = (4, 7, 16, 33)
+
+
+def _np(net: TargetNet) -> TargetNet:
+  return TargetNet(*(np.array(leaf, np.float32) for leaf in net))
+
+
+def _stack(nets) -> TargetNet:
+  return TargetNet(*(np.stack(leaves) for leaves in zip(*map(_np, nets))))
+
+
+def _disguise(net: TargetNet, seed: int, rel: float = 0.05, noise: float = 0.005) -> TargetNet:
+  """Permutes the hidden units; jitters every weight by `rel` relative plus `noise` absolute."""
+  rng = np.random.default_rng(seed)
+  w1, b1, w2, b2 = _np(net)
+  perm = rng.permutation(w1.shape[0])
+  eps = lambda a: rng.standard_normal(a.shape).astype(np.float32)
+  jitter = lambda a: a * (1.0 + rel * eps(a)) + noise * eps(a)
+  return TargetNet(jitter(w1[perm]), jitter(b1[perm]), jitter(w2[perm]), b2)
+
+
+def _pad(net: TargetNet, extra: int) -> TargetNet:
+  """Appends `extra` dead units."""
+  w1, b1, w2, b2 = _np(net)
+  return TargetNet(np.concatenate([w1, np.zeros((extra, w1.shape[1]), np.float32)]),
+                   np.concatenate([b1, np.zeros(extra, np.float32)]),
+                   np.concatenate([w2, np.zeros(extra, np.float32)]), b2)
+
+
+def _mixed_sign(n: int) -> np.ndarray:
+  return np.where(np.arange(n) % 3 == 0, 1.0, -1.0)
+
+
+def _assert_labels(cases):
+  """Classifies all `(name, net, expected)` cases in one batched call."""
+  names, nets, expected = zip(*cases)
+  got = analysis.classify(_stack(nets))
+  wrong = [(nm, g, e) for nm, g, e in zip(names, got, expected) if g != e]
+  assert not wrong, f"(case, got, expected): {wrong}"
+
+
+def _ideal_cases(n: int):
+  mixed = _mixed_sign(n)
+  return [
+      ("double_sided k=4", algorithms.double_sided(n, scale=4.0), "double_sided"),
+      ("double_sided k=8", algorithms.double_sided(n, scale=8.0), "double_sided"),
+      ("double_sided k=30", algorithms.double_sided(n, scale=30.0), "double_sided"),
+      ("pudding+ k=8", algorithms.pudding(n, sign=+1), "pudding_pos"),
+      ("pudding+ k=4 c=0.3", algorithms.pudding(n, sign=+1, scale=4.0, corr_weight=0.3,
+                                                corr_margin=5.0), "pudding_pos"),
+      ("pudding- k=20 c=2", algorithms.pudding(n, sign=-1, scale=20.0, corr_weight=2.0),
+       "pudding_neg"),
+      ("pudding- k=6", algorithms.pudding(n, sign=-1, scale=6.0), "pudding_neg"),
+      ("mixed k=8", algorithms.pudding(n, sign=mixed), "pudding_mixed"),
+      ("mixed k=15 margin=20", algorithms.pudding(n, sign=-mixed, scale=15.0,
+                                                  corr_margin=20.0), "pudding_mixed"),
+  ]
+
+
+@pytest.mark.parametrize("n", DIMS)
+def test_ideal_encodings(n):
+  _assert_labels(_ideal_cases(n))
+
+
+@pytest.mark.parametrize("n", DIMS)
+def test_encodings_survive_permutation_and_noise(n):
+  cases = [(f"{name} seed={s}", _disguise(net, seed=s), label)
+           for s, (name, net, label) in enumerate(_ideal_cases(n))]
+  _assert_labels(cases)
+
+
+def test_extra_dead_units_change_nothing():
+  n = 16
+  cases = [(name, _pad(_disguise(net, seed=1), extra=2 * n), label)
+           for name, net, label in _ideal_cases(n)]
+  _assert_labels(cases)
+
+
+@pytest.mark.parametrize("n", (7, 16, 33))
+def test_convexity_encodings(n):
+  cases = [(f"convexity seed={s} scale={sc}",
+            _disguise(algorithms.convexity(n, jax.random.key(s), scale=sc), seed=s),
+            "convexity") for s, sc in [(0, 0.5), (1, 1.0), (2, 2.0), (3, 1.0)]]
+  _assert_labels(cases)
+
+
+def test_convexity_at_n4_default():
+  # At n = 4 a random row often looks tied; the tie ratio keeps most dense (see Thresholds).
+  cases = [(f"seed={s}", algorithms.convexity(4, jax.random.key(s)), "convexity")
+           for s in range(4)]
+  _assert_labels(cases)
+
+
+def _smeared_pudding(n: int, sign) -> TargetNet:
+  """Tied units with weak `-s_l` background weights instead of a correction unit.
+
+  Each tied unit's slope on the other inputs, `(2/k) H(s_i x_i) (-k s_l / (n-1))`,
+  averages to `-s_l / (n-1)`, so the n units together give `-sum_l s_l x_l`.
+  """
+  k = 8.0
+  s_N = np.broadcast_to(np.asarray(sign, np.float32), (n,))
+  w1 = np.zeros((3 * n, n), np.float32)
+  w1[:n] = -k / (n - 1) * s_N[None, :]
+  w1[np.arange(n), np.arange(n)] = k * s_N
+  w2 = np.zeros(3 * n, np.float32)
+  w2[:n] = 2.0 / k
+  # The background shifts the mean output; subtract it on the probe.
+  x = analysis.probe_batch(n)
+  net = TargetNet(w1, np.zeros(3 * n, np.float32), w2, np.float32(0.0))
+  b2 = np.mean(np.asarray(l1_norm(x)) - np.asarray(apply_target(net, x)))
+  return net._replace(b2=np.float32(b2))
+
+
+def _pair_corrected_pudding(n: int, sign, c: float = 0.3) -> TargetNet:
+  """Correction by a +-pair of quasi-linear units: `swish(z) - swish(-z) = z` exactly."""
+  s_N = np.broadcast_to(np.asarray(sign, np.float32), (n,))
+  w1, b1, w2, b2 = _np(algorithms.pudding(n, sign=sign))
+  w1[n], b1[n], w2[n] = -c * s_N, 0.0, 1.0 / c
+  w1[n + 1], b1[n + 1], w2[n + 1] = c * s_N, 0.0, -1.0 / c
+  return TargetNet(w1, b1, w2, np.float32(0.0))
+
+
+@pytest.mark.parametrize("n", (7, 16, 33))
+def test_imperfect_puddings(n):
+  mixed = _mixed_sign(n)
+  cases = []
+  for sign, label in [(+1, "pudding_pos"), (-1, "pudding_neg"), (mixed, "pudding_mixed")]:
+    cases += [
+        ("split correction", algorithms.pudding(n, sign=sign, n_corr=n // 2 + 1), label),
+        ("two tied per input", algorithms.pudding(n, sign=sign, ties=2, n_corr=3), label),
+        ("pair correction", _pair_corrected_pudding(n, sign), label),
+        ("smeared background", _smeared_pudding(n, sign), label),
+    ]
+  cases = [(f"{name} {label}", _disguise(net, seed=i), label)
+           for i, (name, net, label) in enumerate(cases)]
+  if n == 7:  # smearing is too rough at small n (FVU ~0.5): leave it to n >= 16
+    cases = [c for c in cases if "smeared" not in c[0]]
+  _assert_labels(cases)
+
+
+def test_imperfect_pudding_order_parameters():
+  n = 16
+  p = analysis.order_parameters(_stack([
+      algorithms.pudding(n, n_corr=4), _pair_corrected_pudding(n, -1),
+      _smeared_pudding(n, _mixed_sign(n)), algorithms.pudding(n, ties=2)]))
+  np.testing.assert_array_equal(p["n_linear_units"], [4, 0, 0, 1])
+  np.testing.assert_array_equal(p["n_correction_units"], [4, 2, 0, 1])
+  np.testing.assert_array_equal(p["n_tied"], [n, n, n, 2 * n])
+  np.testing.assert_allclose(p["smeared"], [0, 0, 1 / (n - 1), 0], atol=1e-6)
+  np.testing.assert_allclose(p["correction"], 1.0, atol=0.05)
+
+
+def test_ideal_order_parameters():
+  n = 16
+  p = analysis.order_parameters(_stack([
+      algorithms.double_sided(n), algorithms.pudding(n, sign=-1),
+      algorithms.pudding(n, sign=_mixed_sign(n)), algorithms.convexity(n, jax.random.key(0))]))
+  np.testing.assert_array_equal(p["n_active"][:3], [2 * n, n + 1, n + 1])
+  np.testing.assert_array_equal(p["coverage"], [1, 1, 1, 0])
+  np.testing.assert_array_equal(p["double_sided"], [1, 0, 0, 0])
+  np.testing.assert_allclose(p["pos_share"][1:3], [0, np.mean(_mixed_sign(n) > 0)])
+  np.testing.assert_allclose(p["correction"][1:3], 1.0, atol=0.02)
+  np.testing.assert_allclose(p["dense_share"][:3], [0, 1 / (n + 1), 1 / (n + 1)])
+  assert p["dense_share"][3] > 0.9 and p["dense_sign"][3] == 1.0
+  np.testing.assert_array_less(p["fvu_affine"][:3], 0.01)
+
+
+def _one_sided_without_correction(n: int) -> TargetNet:
+  w1, b1, w2, b2 = _np(algorithms.pudding(n))
+  w1[n], b1[n], w2[n] = 0.0, 0.0, 0.0
+  return TargetNet(w1, b1, w2, np.float32(0.0))
+
+
+def _drop_half(net: TargetNet, n: int) -> TargetNet:
+  """Kills the tied units of the first half of the inputs."""
+  w1, b1, w2, b2 = _np(net)
+  tie = np.argmax(np.abs(w1), axis=1)
+  spec = np.max(w1 ** 2, axis=1) / np.maximum(np.sum(w1 ** 2, axis=1), 1e-12)
+  dead = (spec > 0.9) & (tie < n // 2)
+  w1[dead], w2[dead] = 0.0, 0.0
+  return TargetNet(w1, b1, w2, b2)
+
+
+def _half_and_half(n: int) -> TargetNet:
+  """Double-sided on the first half of the inputs, a positive pudding on the rest."""
+  k, rest = 8.0, np.arange(n // 2, n)
+  w1, b1, w2, _ = _np(algorithms.double_sided(n, scale=k))
+  w1[n + rest], w2[n + rest] = 0.0, 0.0  # no relu(-x_i) on the pudding half ...
+  w2[rest] = 2.0 / k  # ... but doubled relu(x_i) and a linear unit for -sum x_i
+  bias = len(rest) + 10.0
+  w1[2 * n, rest], b1[2 * n], w2[2 * n] = -1.0, bias, 1.0
+  return TargetNet(w1, b1, w2, np.float32(-bias))
+
+
+@pytest.mark.parametrize("n", DIMS)
+def test_messy_networks_are_other(n):
+  m = 3 * n
+  cases = []
+  for s in range(4):
+    k1, k2 = jax.random.split(jax.random.key(100 + s))
+    cases.append((f"random init {s}", TargetNet(
+        jax.random.normal(k1, (m, n)) / np.sqrt(n), jnp.zeros(m),
+        jax.random.normal(k2, (m,)) / np.sqrt(m), jnp.zeros(())), "other"))
+  cases += [
+      ("zero", TargetNet(np.zeros((m, n)), np.zeros(m), np.zeros(m), np.zeros(())), "other"),
+      ("zero with bias", TargetNet(np.zeros((m, n)), np.ones(m), np.ones(m), np.ones(())),
+       "other"),
+      ("one-sided, no correction", _one_sided_without_correction(n), "other"),
+      ("negated double-sided", _np(algorithms.double_sided(n))._replace(
+          w2=-_np(algorithms.double_sided(n)).w2), "other"),
+      ("double-sided, half dropped", _drop_half(algorithms.double_sided(n), n), "other"),
+      ("pudding, half dropped", _drop_half(algorithms.pudding(n), n), "other"),
+      ("mixed pudding, half dropped", _drop_half(algorithms.pudding(n, sign=_mixed_sign(n)), n),
+       "other"),
+      ("half double-sided, half pudding", _half_and_half(n), "other"),
+      ("convexity, random-sign outputs", algorithms.convexity(n, jax.random.key(0))._replace(
+          w2=algorithms.convexity(n, jax.random.key(0)).w2
+          * np.where(np.arange(m) % 2 == 0, 1.0, -1.0)), "other"),
+  ]
+  _assert_labels(cases)
+
+
+def test_half_and_half_is_half_double_sided():
+  n = 16
+  p = analysis.order_parameters(_half_and_half(n))
+  assert float(p["coverage"]) == 1.0 and float(p["double_sided"]) == 0.5
+  assert float(p["fvu_affine"]) < 0.01  # it computes the norm; only the structure is mixed
+
+
+def test_batched_call_matches_single_calls():
+  n = 7
+  nets = [_disguise(net, seed=i) for i, (_, net, _) in enumerate(_ideal_cases(n)[:6])]
+  batch = _stack(nets)
+  batch = jax.tree.map(lambda a: a.reshape(2, 3, *a.shape[1:]), batch)
+  params = analysis.order_parameters(batch)
+  labels = analysis.classify(batch)
+  assert isinstance(labels, np.ndarray) and labels.shape == (2, 3)
+  chex.assert_shape(list(params.values()), [(2, 3)] * len(params))
+  for i, net in enumerate(nets):
+    single_label = analysis.classify(net)
+    assert isinstance(single_label, str) and single_label == labels[i // 3, i % 3]
+    single = analysis.order_parameters(net)
+    chex.assert_trees_all_close(single, {k: v[i // 3, i % 3] for k, v in params.items()},
+                                atol=1e-5, rtol=1e-4)
+
+
+def test_classify_accepts_three_batch_axes_and_jnp_leaves():
+  nets = _stack([algorithms.pudding(4, sign=-1)] * 8)
+  nets = TargetNet(*(jnp.asarray(a).reshape(2, 2, 2, *a.shape[1:]) for a in nets))
+  labels = analysis.classify(nets)
+  assert labels.shape == (2, 2, 2) and np.all(labels == "pudding_neg")
+
+
+def _train_plain_mlps(n: int, seeds: int, steps: int, lr: float) -> TargetNet:
+  """Adam on MSE / var(y), fresh U[-1, 1] batches of 256, vmapped over seeds."""
+  m = 3 * n
+  opt = optax.adam(optax.cosine_decay_schedule(lr, steps))
+
+  def loss(net, x_BxN):
+    return jnp.mean((apply_target(net, x_BxN) - l1_norm(x_BxN)) ** 2) / (n / 12)
+
+  def train(key):
+    k_w1, k_w2, k_data = jax.random.split(key, 3)
+    net = TargetNet(jax.random.normal(k_w1, (m, n)) / np.sqrt(n), jnp.zeros(m),
+                    jax.random.normal(k_w2, (m,)) / np.sqrt(m), jnp.zeros(()))
+
+    def step(carry, k):
+      net, state = carry
+      x_BxN = jax.random.uniform(k, (256, n), minval=-1.0, maxval=1.0)
+      updates, state = opt.update(jax.grad(loss)(net, x_BxN), state, net)
+      return (optax.apply_updates(net, updates), state), None
+
+    (net, _), _ = jax.lax.scan(step, (net, opt.init(net)), jax.random.split(k_data, steps))
+    return net
+
+  return jax.jit(jax.vmap(train))(jax.random.split(jax.random.key(0), seeds))
+
+
+def test_trained_plain_mlps_are_mixed_puddings():
+  """PHYSICS section 1: unpenalised plain MLPs find a mixed-sign pudding.
+
+  Measured here: after 8k steps at lr 3e-2 all of 4 seeds are clean mixed puddings
+  (FVU ~0.003); after only 3k steps at lr 1e-2 they are still dense sums of convex
+  units (labelled convexity, FVU ~0.09), and at 5k steps in between (other).
+  """
+  nets = _train_plain_mlps(n=16, seeds=4, steps=8000, lr=3e-2)
+  p = analysis.order_parameters(nets)
+  np.testing.assert_array_equal(analysis.classify(nets), ["pudding_mixed"] * 4)
+  np.testing.assert_array_less(p["fvu"], 0.02)
+  np.testing.assert_array_less(0.2, p["pos_share"])  # signs really are mixed
+  np.testing.assert_array_less(p["pos_share"], 0.8)
+  np.testing.assert_array_less(0, p["n_correction_units"])
