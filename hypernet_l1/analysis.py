@@ -9,9 +9,10 @@ Vocabulary. A unit is *active* when its output contribution
 `|w2_j| std_x swish(pre_j)` is not negligible next to the whole net's; *tied* when
 it is active and its squared incoming weight sits mostly on one input; its *sign*
 is the sign of that tied weight (`relu(+x)` vs `relu(-x)`). An input is *covered*
-by a sign when active tied units of that sign with positive output weights (convex
-`relu` pieces) sit on it and carry a fair share (`Thresholds.minority`) of the
-input's kink `sum_j w2_j |W1[j, i]|`. The *correction* is what the rest of the network
+by a sign when active tied units of that sign sit on it and their kink
+`sum_j w2_j |W1[j, i]|` (the slope change of the relu pieces; concave pieces with
+`w2 < 0` count negative) is positive and a fair share (`Thresholds.minority`) of
+the input's total. The *correction* is what the rest of the network
 adds to the mean slope `E[df/dx_i]` against the tied units' own slope: in a
 pudding the tied units give slope `s_i` and the correction gives `-s_i`, whether
 it is carried by linear-regime units, split over several, or smeared as weak
@@ -44,7 +45,7 @@ class Thresholds(NamedTuple):
   minority: float = 0.2  # a sign covers an input if it has this share of the input's kink
   coverage: float = 0.95  # share of inputs that must carry a tied unit (structured labels)
   double_sided: float = 0.9  # share of inputs covered by both signs
-  one_sided_leak: float = 0.1  # at most this share of two-signed inputs in a pudding
+  one_sided_leak: float = 0.15  # at most this share of two-signed inputs in a pudding (2 of 16)
   correction: float = 0.5  # correction slope / tied slope on one-sided inputs
   correction_agree: float = 0.9  # share of one-sided inputs whose correction has sign -s_i
   fit_corr: float = 0.7  # corr(f, |x|_1) for structured labels (FVU up to fit ~0.5)
@@ -91,14 +92,13 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array,
   runner_up_M = jnp.max(jnp.where(tie_onehot_MxN > 0, 0.0, sq_MxN), axis=1)
   tied_M = active_M & (spec_M >= th.tied) & (tie_w_M ** 2 >= th.tie_ratio ** 2 * runner_up_M)
   dense_M = active_M & ~tied_M
-  # Only convex pieces (w2 > 0) build |x|; a tied unit with w2 < 0 covers nothing.
-  cover_M = tied_M & (w2_M > 0)
   # Kink w2 |w_tie|: the slope change a relu piece adds (2 for a pudding unit, 1 + 1 for a
-  # double-sided pair), independent of sharpness; a weak leftover does not make a side.
-  kink_MxN = jnp.where(cover_M[:, None], w2_M[:, None] * jnp.abs(w1_MxN) * tie_onehot_MxN, 0.0)
+  # double-sided pair), independent of sharpness. Concave pieces (w2 < 0) subtract from
+  # their side, and a side with a small share of the input's kink does not count.
+  kink_MxN = jnp.where(tied_M[:, None], w2_M[:, None] * jnp.abs(w1_MxN) * tie_onehot_MxN, 0.0)
   pos_kink_N = jnp.sum(kink_MxN * (tie_w_M[:, None] > 0), axis=0)
   neg_kink_N = jnp.sum(kink_MxN * (tie_w_M[:, None] < 0), axis=0)
-  side_min_N = th.minority * (pos_kink_N + neg_kink_N)
+  side_min_N = th.minority * (jnp.maximum(pos_kink_N, 0.0) + jnp.maximum(neg_kink_N, 0.0))
   pos_N = (pos_kink_N > 0) & (pos_kink_N >= side_min_N)
   neg_N = (neg_kink_N > 0) & (neg_kink_N >= side_min_N)
   sign_N = jnp.where(pos_N & ~neg_N, 1.0, jnp.where(neg_N & ~pos_N, -1.0, 0.0))
@@ -109,7 +109,7 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array,
   dswish_M = jnp.mean(sig_PxM * (1.0 + pre_PxM * (1.0 - sig_PxM)), axis=0)
   slope_MxN = (w2_M * dswish_M)[:, None] * w1_MxN
   slope_N = jnp.sum(slope_MxN, axis=0)
-  tie_slope_N = jnp.sum(jnp.where(cover_M[:, None], slope_MxN * tie_onehot_MxN, 0.0), axis=0)
+  tie_slope_N = jnp.sum(jnp.where(tied_M[:, None], slope_MxN * tie_onehot_MxN, 0.0), axis=0)
   corr_slope_N = slope_N - tie_slope_N
   against_N = -corr_slope_N * sign_N  # > 0: correction opposes the tied sign
   correction = jnp.sum(against_N) / (jnp.sum(jnp.abs(tie_slope_N) * one_sided_N) + tiny)
@@ -128,7 +128,7 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array,
   # Smeared correction: off-tie weights of tied units against the input sign pattern.
   off_MxN = w1_MxN * (1.0 - tie_onehot_MxN) * sign_N[None, :]
   smear_M = -jnp.sum(off_MxN, axis=1) / (jnp.maximum(n - 1, 1) * jnp.abs(tie_w_M) + tiny)
-  tied_share = jnp.sum(share_M * cover_M)
+  tied_share = jnp.sum(share_M * tied_M)
 
   dense_share_out = jnp.sum(share_M * dense_M)
   dense_sign = jnp.abs(jnp.sum(share_M * dense_M * jnp.sign(w2_M))) / (dense_share_out + tiny)
@@ -148,7 +148,7 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array,
       "n_correction_units": jnp.sum(corr_unit_M),
       "correction_unit_share": jnp.sum(share_M * corr_unit_M),
       "n_linear_units": jnp.sum(linear_M),
-      "smeared": jnp.sum(share_M * cover_M * smear_M) / (tied_share + tiny),
+      "smeared": jnp.sum(share_M * tied_M * smear_M) / (tied_share + tiny),
       "dense_share": jnp.sum(dense_M) / jnp.maximum(n_active, 1),
       "dense_sign": dense_sign,
       "fit_corr": fit_corr,

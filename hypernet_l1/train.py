@@ -22,6 +22,7 @@ import optax
 from hypernet_l1 import checkpointing
 from hypernet_l1 import evaluation
 from hypernet_l1 import generator
+from hypernet_l1 import sharding
 from hypernet_l1.target import apply_target, l1_norm
 
 
@@ -177,14 +178,19 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
   os.makedirs(workdir, exist_ok=True)
   checkpointing.write_or_check_config(workdir, config)
   ckpt = checkpointing.Checkpointer(workdir)
-  state = init_state(config)
+  mesh = sharding.ensemble_mesh(ensemble_size(config))
+  # Built directly in its shards: no device ever holds the whole ensemble.
+  shardings = sharding.ensemble_shardings(
+      jax.eval_shape(lambda: init_state(config)), mesh)
+  state = jax.jit(lambda: init_state(config), out_shardings=shardings)()
   latest = ckpt.latest_step()
   if latest is not None:
     state = ckpt.restore(latest, state)
     print(f"resumed from checkpoint at step {latest}", flush=True)
   frozen = ml_collections.FrozenConfigDict(config)
   step_fn = functools.partial(jitted_train_step, frozen)
-  member_log_beta_E = jnp.asarray(member_log_betas(config))
+  member_log_beta_E = sharding.shard_ensemble(
+      jnp.asarray(member_log_betas(config)), mesh)
 
   start_step = int(state["step"])
   t0, t_last, s_last = time.time(), time.time(), start_step

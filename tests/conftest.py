@@ -1,9 +1,18 @@
-"""Shared fixtures: the tiny config and one tiny trained run per session."""
+"""Shared fixtures: the tiny config and one tiny trained run per session.
 
-import pytest
+Every test sees 8 CPU devices, so the ensemble sharding is exercised on CPU
+(runs shard their ensemble over as many devices as divide it).
+"""
 
-from configs import tiny
-from hypernet_l1 import train
+import os
+
+os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
+                           + " --xla_force_host_platform_device_count=8")
+
+import pytest  # noqa: E402  (XLA_FLAGS must be set before jax is imported)
+
+from configs import tiny  # noqa: E402
+from hypernet_l1 import train  # noqa: E402
 
 
 @pytest.fixture
