@@ -1,14 +1,14 @@
-"""Hand-built encodings of the L1-norm algorithms as `TargetNet`s (DESIGN section 3).
+"""Hand-built encodings of the L1-norm algorithms as `TargetNet`s (DESIGN s. 3).
 
-Every encoding has `m = 3 n` hidden units by default; units an algorithm does not
-use are dead (zero incoming and outgoing weights), so the shapes match the
+Every encoding has `m = 3 n` hidden units by default; units an algorithm does
+not use are dead (zero incoming and outgoing weights), so the shapes match the
 generated networks and encodings can be stacked with them.
 
 All tied units use `relu_k(z) = swish(k z) / k`, the sharp-kink limit of swish.
-The basic fact behind every error bound below: `swish(u) + swish(-u) = u tanh(u/2)`,
-so a pair `relu_k(x) + relu_k(-x)` equals `|x| tanh(k |x| / 2)`, which undershoots
-`|x|` by `2|x| / (1 + e^{k|x|})`: at most `0.557 / k` per input (at `k|x| = 1.28`),
-and on `x ~ U[-1, 1]` about `pi^2 / (6 k^2)` on average.
+The fact behind every error bound below: `swish(u) + swish(-u) = u tanh(u/2)`,
+so a pair `relu_k(x) + relu_k(-x)` equals `|x| tanh(k |x| / 2)`, which
+undershoots `|x|` by `2|x| / (1 + e^{k|x|})`: at most `0.557 / k` per input
+(at `k|x| = 1.28`), and on `x ~ U[-1, 1]` about `pi^2 / (6 k^2)` on average.
 """
 
 import jax
@@ -17,8 +17,8 @@ import numpy as np
 
 from hypernet_l1.target import TargetNet, swish
 
-# max_u 2u / (1 + e^u), reached at u = 1.2785: the worst per-input undershoot times k.
-KINK_ERROR = 0.5569
+# max_u 2u / (1 + e^u), at u = 1.2785: the worst per-input undershoot times k.
+KINK_ERROR = 0.55693
 
 
 def relu_k(z: jax.Array, k: float) -> jax.Array:
@@ -26,18 +26,20 @@ def relu_k(z: jax.Array, k: float) -> jax.Array:
   return swish(k * z) / k
 
 
-def _empty(n: int, m: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-  """Zero (all-dead) weights for an `n -> m -> 1` net, `m = 3 n` by default."""
+def _empty(n: int, m: int | None):
+  """Zero (all-dead) `W1, b1, w2` for an `n -> m -> 1` net, and `m`."""
   m = 3 * n if m is None else m
-  return np.zeros((m, n), np.float32), np.zeros(m, np.float32), np.zeros(m, np.float32), m
+  zeros = lambda *shape: np.zeros(shape, np.float32)
+  return zeros(m, n), zeros(m), zeros(m), m
 
 
 def _as_net(w1_MxN, b1_M, w2_M, b2) -> TargetNet:
-  return TargetNet(jnp.asarray(w1_MxN, jnp.float32), jnp.asarray(b1_M, jnp.float32),
-                   jnp.asarray(w2_M, jnp.float32), jnp.asarray(b2, jnp.float32))
+  return TargetNet(*(jnp.asarray(a, jnp.float32)
+                     for a in (w1_MxN, b1_M, w2_M, b2)))
 
 
-def double_sided(n: int, scale: float = 8.0, m: int | None = None) -> TargetNet:
+def double_sided(n: int, scale: float = 8.0,
+                 m: int | None = None) -> TargetNet:
   """`sum|x_i| ~ sum_i relu_k(x_i) + relu_k(-x_i)`, `k = scale`: 2n tied units.
 
   Exactly `f(x) = sum_i |x_i| tanh(k |x_i| / 2)`, so `0 <= y - f <= 0.557 n / k`
@@ -56,18 +58,20 @@ def double_sided(n: int, scale: float = 8.0, m: int | None = None) -> TargetNet:
 def pudding(n: int, sign=+1, scale: float = 8.0, corr_weight: float = 1.0,
             corr_margin: float = 10.0, n_corr: int = 1, ties: int = 1,
             m: int | None = None) -> TargetNet:
-  """`sum|x_i| = sum_i 2 relu(s_i x_i) - sum_i s_i x_i`: one-sided units + a linear unit.
+  """`sum|x_i| = sum_i 2 relu(s_i x_i) - s_i x_i`: one-sided units + linear one.
 
   `sign` is `+1` (positive pudding), `-1` (negative) or a length-`n` array of
-  `+-1` (mixed pudding, one sign per input). Tied units: `ties` per input, weight
-  `s_i k` (`k = scale`), output weight `2 / (k ties)`. Since
-  `swish(-u) = swish(u) - u` exactly, `(2/k) swish(k s x) = |x| tanh(k|x|/2) + s x`,
-  so the tied part has the double-sided error plus the exact linear term `s_i x_i`.
-  The correction `-sum s_i x_i` runs in swish's linear regime: `n_corr` identical
-  units with weights `-c s_i` (`c = corr_weight`), bias `b = c n + corr_margin`
-  (pre-activation `z >= corr_margin` on `[-1, 1]^n`), output weight `1 / (c n_corr)`,
-  and `b2 = -b / c` removes the constant, because `swish(z) = z - z sigmoid(-z)`.
-  Hence `0 <= y - f <= 0.557 n / k + corr_margin / (c (1 + e^corr_margin))`.
+  `+-1` (mixed pudding, one sign per input). Tied units: `ties` per input,
+  weight `s_i k` (`k = scale`), output weight `2 / (k ties)`. Since
+  `swish(-u) = swish(u) - u` exactly,
+  `(2/k) swish(k s x) = |x| tanh(k|x|/2) + s x`: the tied part has the
+  double-sided error plus the exact linear term `s_i x_i`. The correction
+  `-sum s_i x_i` runs in swish's linear regime: `n_corr` identical units with
+  weights `-c s_i` (`c = corr_weight`), bias `b = c n + corr_margin`
+  (pre-activation `z >= corr_margin` on `[-1, 1]^n`), output weight
+  `1 / (c n_corr)`, and `b2 = -b / c` removes the constant, because
+  `swish(z) = z - z sigmoid(-z)`. Hence
+  `0 <= y - f <= 0.557 n / k + corr_margin / (c (1 + e^corr_margin))`.
   """
   sign_N = np.broadcast_to(np.asarray(sign, np.float32), (n,))
   if not np.all(np.abs(sign_N) == 1):
@@ -88,35 +92,38 @@ def pudding(n: int, sign=+1, scale: float = 8.0, corr_weight: float = 1.0,
 
 
 def mixed_pudding(n: int, key: jax.Array, **kwargs) -> TargetNet:
-  """A pudding whose per-input signs are fair coin flips from `key` (see `pudding`)."""
-  sign_N = np.where(np.asarray(jax.random.bernoulli(key, 0.5, (n,))), 1.0, -1.0)
-  return pudding(n, sign=sign_N, **kwargs)
+  """A pudding whose per-input signs are fair coins from `key` (`pudding`)."""
+  heads_N = np.asarray(jax.random.bernoulli(key, 0.5, (n,)))
+  return pudding(n, sign=np.where(heads_N, 1.0, -1.0), **kwargs)
 
 
 def convexity(n: int, key: jax.Array, scale: float = 1.0, bias: float = -1.0,
               width: int | None = None, m: int | None = None,
               n_fit: int = 4096) -> TargetNet:
-  """`sum|x_i| ~ a sum_j swish(w_j . x + bias) + b2`: convex functions of random projections.
+  """`sum|x_i| ~ a sum_j swish(w_j . x + bias) + b2`: random convex ridges.
 
   Rows `w_j ~ N(0, scale^2 I)` (dense, no unit tied to an input), all output
   weights equal to one `a > 0`; `a` and `b2` are the least-squares fit on
-  `n_fit` inputs from `U[-1, 1]^n`. No identity makes this exact: the error is
-  the misfit between `|x|_1` and a sum of random ridge functions (FVU about
-  0.6-0.75 for n = 4..33 and `scale` 0.5-2, measured; sharper or wider rows do not
-  reduce it), as for the paper's cheapest phase. `width` units are used (all `m`
-  by default).
+  `n_fit` inputs from `U[-1, 1]^n` (swish is convex above `-2.4`, so with
+  `bias = -1` the ridges are nearly convex). No identity makes this exact: the
+  error is the misfit between `|x|_1` and a sum of random ridge functions,
+  FVU about 0.6-0.75 for n = 4..33, `scale` 0.5-2 and `bias` -2..-1
+  (measured); a larger `scale` (sharper ridges) does not reduce it. `width`
+  units are used (all `m` by default).
   """
   w1_MxN, b1_M, w2_M, m = _empty(n, m)
   width = m if width is None else width
   k_w, k_x = jax.random.split(key)
   w1_MxN[:width] = scale * np.asarray(jax.random.normal(k_w, (width, n)))
   b1_M[:width] = bias
-  x_PxN = np.asarray(jax.random.uniform(k_x, (n_fit, n), minval=-1.0, maxval=1.0), np.float64)
+  x_PxN = np.asarray(jax.random.uniform(k_x, (n_fit, n), minval=-1.0,
+                                        maxval=1.0), np.float64)
   pre_PxW = x_PxN @ w1_MxN[:width].T + bias
-  s_P = np.sum(pre_PxW / (1.0 + np.exp(-pre_PxW)), axis=1)  # swish, in float64 NumPy
+  s_P = np.sum(pre_PxW / (1.0 + np.exp(-pre_PxW)), axis=1)  # swish, float64
   y_P = np.sum(np.abs(x_PxN), axis=1)
-  (a, b2), *_ = np.linalg.lstsq(np.stack([s_P, np.ones_like(s_P)], axis=1), y_P, rcond=None)
-  # A sum of convex ridges correlates positively with the norm; a < 0 would be a bug.
-  assert a > 0, f"convexity fit gave a negative output scale {a}"
+  features_Px2 = np.stack([s_P, np.ones_like(s_P)], axis=1)
+  (a, b2), *_ = np.linalg.lstsq(features_Px2, y_P, rcond=None)
+  if a <= 0:  # convex ridges correlate positively with the norm
+    raise RuntimeError(f"convexity fit gave a non-positive output scale {a}")
   w2_M[:width] = a
   return _as_net(w1_MxN, b1_M, w2_M, b2)

@@ -10,17 +10,20 @@ from hypernet_l1 import algorithms
 from hypernet_l1.target import apply_target, swish
 
 DIMS = (4, 7, 16, 33)
-_F32_ATOL = 1e-5  # per input: float32 rounding of sums up to ~n and biases up to ~n + 10
-_apply = jax.jit(apply_target)  # one compile per shape instead of one per eager op
+# Per input: float32 rounding of sums up to ~n and of biases up to ~n + 10.
+_F32_ATOL = 1e-5
+_apply = jax.jit(apply_target)  # one compile per shape, not one per eager op
 
 
 def _inputs(n: int, size: int = 4096) -> np.ndarray:
-  return np.random.default_rng(n).uniform(-1.0, 1.0, (size, n)).astype(np.float32)
+  rng = np.random.default_rng(n)
+  return rng.uniform(-1.0, 1.0, (size, n)).astype(np.float32)
 
 
 def _gap(net, x_BxN: np.ndarray) -> np.ndarray:
-  """`y - f(x)` in float64 NumPy (eager jnp ops would compile once per shape)."""
-  return np.abs(x_BxN).sum(-1, dtype=np.float64) - np.asarray(_apply(net, x_BxN), np.float64)
+  """`y - f(x)` in float64 NumPy."""
+  f_B = np.asarray(_apply(net, x_BxN), np.float64)
+  return np.abs(x_BxN).sum(-1, dtype=np.float64) - f_B
 
 
 def test_swish_reflection_identity():
@@ -31,15 +34,15 @@ def test_swish_reflection_identity():
 @pytest.mark.parametrize("k", [2.0, 8.0, 50.0])
 def test_relu_k_converges_to_relu(k):
   z = jnp.linspace(-1.0, 1.0, 2001)
+  err = jnp.max(jnp.abs(algorithms.relu_k(z, k) - jax.nn.relu(z)))
   # |swish(u) - relu(u)| = |u| sigmoid(-|u|) <= 0.2785, divided by k.
-  assert float(jnp.max(jnp.abs(algorithms.relu_k(z, k) - jax.nn.relu(z)))) <= 0.2785 / k + 1e-6
+  assert float(err) <= 0.2785 / k + 1e-6
 
 
 @pytest.mark.parametrize("n", DIMS)
 @pytest.mark.parametrize("k", [4.0, 8.0, 20.0])
 def test_double_sided_undershoots_within_kink_bound(n, k):
-  x = _inputs(n)
-  gap = _gap(algorithms.double_sided(n, scale=k), x)
+  gap = _gap(algorithms.double_sided(n, scale=k), _inputs(n))
   assert gap.min() >= -_F32_ATOL * n
   assert gap.max() <= algorithms.KINK_ERROR * n / k + _F32_ATOL * n
 
@@ -47,8 +50,7 @@ def test_double_sided_undershoots_within_kink_bound(n, k):
 @pytest.mark.parametrize("n", DIMS)
 def test_double_sided_mean_gap_matches_asymptotics(n):
   k = 10.0
-  x = _inputs(n, 16384)
-  gap = _gap(algorithms.double_sided(n, scale=k), x).mean()
+  gap = _gap(algorithms.double_sided(n, scale=k), _inputs(n, 16384)).mean()
   np.testing.assert_allclose(gap, n * np.pi ** 2 / (6 * k ** 2), rtol=0.05)
 
 
@@ -64,42 +66,47 @@ def _signs(n):
     dict(scale=8.0, ties=2, n_corr=2),
 ])
 def test_pudding_equals_double_sided_up_to_correction_error(n, kwargs):
-  """`swish(-u) = swish(u) - u`: a pudding is the double-sided net plus the linear unit's error."""
+  """`swish(-u) = swish(u) - u`: pudding = double-sided + linear unit error."""
   x = _inputs(n)
   k = kwargs["scale"]
-  c, margin = kwargs.get("corr_weight", 1.0), kwargs.get("corr_margin", 10.0)
+  c = kwargs.get("corr_weight", 1.0)
+  margin = kwargs.get("corr_margin", 10.0)
   corr_err = margin / (c * (1.0 + np.exp(margin)))
+  tol = _F32_ATOL * n + 1e-4
   gap_ds = _gap(algorithms.double_sided(n, scale=k), x)
   for sign in _signs(n):
     gap = _gap(algorithms.pudding(n, sign=sign, **kwargs), x)
     extra = gap - gap_ds  # the linear unit's error, 0 <= extra <= corr_err
-    assert extra.min() >= -_F32_ATOL * n - 1e-4, sign
-    assert extra.max() <= corr_err + _F32_ATOL * n + 1e-4, sign
-    assert gap.max() <= algorithms.KINK_ERROR * n / k + corr_err + _F32_ATOL * n + 1e-4
+    assert extra.min() >= -tol, sign
+    assert extra.max() <= corr_err + tol, sign
+    assert gap.max() <= algorithms.KINK_ERROR * n / k + corr_err + tol
 
 
 @pytest.mark.parametrize("n", DIMS)
 def test_unused_units_are_dead(n):
-  used = {"double_sided": (algorithms.double_sided(n), 2 * n),
-          "pudding": (algorithms.pudding(n, n_corr=2), n + 2),
-          "pudding_ties": (algorithms.pudding(n, ties=2), 2 * n + 1),
-          "mixed": (algorithms.mixed_pudding(n, jax.random.key(0)), n + 1),
-          "convexity": (algorithms.convexity(n, jax.random.key(0), width=n), n)}
+  used = {
+      "double_sided": (algorithms.double_sided(n), 2 * n),
+      "pudding": (algorithms.pudding(n, n_corr=2), n + 2),
+      "pudding_ties": (algorithms.pudding(n, ties=2), 2 * n + 1),
+      "mixed": (algorithms.mixed_pudding(n, jax.random.key(0)), n + 1),
+      "convexity": (algorithms.convexity(n, jax.random.key(0), width=n), n),
+  }
+  m = 3 * n
   for name, (net, n_used) in used.items():
     net = jax.tree.map(np.asarray, net)
-    chex.assert_shape([net.W1, net.b1, net.w2, net.b2], [(3 * n, n), (3 * n,), (3 * n,), ()])
+    chex.assert_shape(list(net), [(m, n), (m,), (m,), ()])
     dead = slice(n_used, None)
-    assert not np.any(net.W1[dead]) and not np.any(net.b1[dead]) and not np.any(net.w2[dead]), name
+    for leaf in (net.W1, net.b1, net.w2):
+      assert not np.any(leaf[dead]), name
     assert np.all(np.any(net.W1[:n_used] != 0, axis=1)), name
 
 
 def test_mixed_pudding_signs_follow_key():
   n = 33
-  net = algorithms.mixed_pudding(n, jax.random.key(1))
-  sign_N = np.sign(np.asarray(net.W1)[np.arange(n), np.arange(n)])
+  w1 = np.asarray(algorithms.mixed_pudding(n, jax.random.key(1)).W1)
+  sign_N = np.sign(w1[np.arange(n), np.arange(n)])
   assert 0 < np.sum(sign_N > 0) < n
-  # The correction unit's weights follow -s_i.
-  np.testing.assert_array_equal(np.sign(np.asarray(net.W1)[n]), -sign_N)
+  np.testing.assert_array_equal(np.sign(w1[n]), -sign_N)  # correction: -s_i
 
 
 def test_pudding_rejects_bad_signs_and_sizes():
@@ -114,9 +121,9 @@ def test_convexity_tracks_the_norm_roughly(n):
   x = _inputs(n)
   for seed in range(3):
     net = algorithms.convexity(n, jax.random.key(seed))
-    gap = _gap(net, x)
-    assert np.mean(gap ** 2) / np.var(np.abs(x).sum(-1)) < 0.8  # FVU
+    fvu = np.mean(_gap(net, x) ** 2) / np.var(np.abs(x).sum(-1))
+    assert fvu < 0.8
     assert np.all(np.asarray(net.w2) > 0)
-    # Dense rows: the largest weight holds a random share of the row, not all of it.
+    # Dense rows: the largest weight holds a random share of the row.
     sq = np.asarray(net.W1) ** 2
     assert np.median(sq.max(1) / sq.sum(1)) < 0.75
