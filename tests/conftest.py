@@ -1,13 +1,17 @@
 """Shared fixtures: the tiny config and one tiny trained run per session.
 
 Every test sees 8 CPU devices, so the ensemble sharding is exercised on CPU
-(runs shard their ensemble over as many devices as divide it).
+(runs shard their ensemble over as many devices as divide it). LLVM runs
+without optimisation: tiny programs then compile 5x faster (10 s instead of
+55 s for the tiny train step), which is most of the suite's time; launcher
+subprocesses inherit both flags.
 """
 
 import os
 
 os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
-                           + " --xla_force_host_platform_device_count=8")
+                           + " --xla_force_host_platform_device_count=8"
+                           + " --xla_backend_optimization_level=0")
 
 import pytest  # noqa: E402  (XLA_FLAGS must be set before jax is imported)
 
