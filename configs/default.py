@@ -18,7 +18,7 @@ def get_config() -> ml_collections.ConfigDict:
   c.num_seeds = 4                  # independent hypernetworks, vmapped
   c.regularizer = "kl"             # "l1" | "l0" | "kl"
   c.beta_mode = "sampled"          # "sampled" (log-uniform per net) | "grid"
-  c.beta_min = 1e-5
+  c.beta_min = 1e-6
   c.beta_max = 1e-1
   c.num_betas = 8                  # grid mode: members per seed, log-spaced
   c.beta_ramp_fraction = 0.3       # top of the beta range opens over this share
@@ -29,7 +29,7 @@ def get_config() -> ml_collections.ConfigDict:
   c.nets_per_bucket = 8            # generated networks per bucket per step
   c.batch_size = 256               # x samples per generated network
   c.num_steps = 6000
-  c.learning_rate = 2e-3
+  c.learning_rate = 5e-3
   c.warmup_steps = 200
   c.grad_clip = 1.0
   c.checkpoint_every = 600
@@ -39,7 +39,7 @@ def get_config() -> ml_collections.ConfigDict:
   c.model.code_dim = 12
   c.model.width = 32
   c.model.tied_slots = 2           # the rest of the k slots hold free units
-  c.model.use_slot_sign = True     # random +-1 per unit, drawn from the key
+  c.model.slot_sign = "random"     # "none" | "random" | "paired" (hypernet.py)
   c.model.init_log_sigma = -3.0
   c.model.init_gate_logit = 3.0
   c.model.prior_scale = 1.0        # KL prior N(0, prior_scale^2)

@@ -17,7 +17,7 @@ def make_model(config: ml_collections.ConfigDict) -> hypernet.HyperNet:
       width=m.width, tied_slots=m.tied_slots,
       log_beta_range=(math.log(config.beta_min), math.log(config.beta_max)),
       init_log_sigma=m.init_log_sigma, init_gate_logit=m.init_gate_logit,
-      use_slot_sign=m.use_slot_sign)
+      slot_sign=m.slot_sign)
 
 
 def generate_padded(config, params, key: jax.Array, n: jax.Array,

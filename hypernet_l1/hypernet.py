@@ -39,7 +39,11 @@ class HyperNet(nn.Module):
   log_beta_range: tuple[float, float] = (-5.0, -1.0)
   init_log_sigma: float = -3.0
   init_gate_logit: float = 3.0
-  use_slot_sign: bool = True
+  # How units see the +-1 sign drawn for them from the key: "none" (not at
+  # all), "random" (each unit its own), "paired" (tied slot 1 gets minus
+  # slot 0's sign, so every input owns a random (+, -) pair: symmetry
+  # breaking that makes a double-sided pair expressible but not imposed).
+  slot_sign: str = "random"
 
   @nn.compact
   def __call__(self, noise: Noise, n: jax.Array, log_beta: jax.Array):
@@ -57,7 +61,11 @@ class HyperNet(nn.Module):
         jnp.concatenate([pooled_W, jnp.stack([t, t * t, 8.0 / n_float])]))
 
     is_tied_K = jnp.arange(num_slots) < self.tied_slots
-    sign_KxN = noise.slot_sign_KxN * self.use_slot_sign
+    sign_KxN = noise.slot_sign_KxN
+    if self.slot_sign == "none":
+      sign_KxN = jnp.zeros_like(sign_KxN)
+    elif self.slot_sign == "paired" and self.tied_slots >= 2:
+      sign_KxN = sign_KxN.at[1].set(-sign_KxN[0])
     unit_in_KxNx_ = jnp.concatenate([
         jnp.where(is_tied_K[:, None, None], embed_NxW[None], 0.0),
         noise.unit_code_KxNxD,
