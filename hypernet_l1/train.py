@@ -20,6 +20,7 @@ import numpy as np
 import optax
 
 from hypernet_l1 import checkpointing
+from hypernet_l1 import config_validation
 from hypernet_l1 import evaluation
 from hypernet_l1 import generator
 from hypernet_l1 import sharding
@@ -175,6 +176,7 @@ def _format_duration(seconds: float) -> str:
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
   """Trains (or resumes) the run in `workdir`; returns the final state."""
+  config_validation.validate(config)  # before anything is written
   os.makedirs(workdir, exist_ok=True)
   checkpointing.write_or_check_config(workdir, config)
   ckpt = checkpointing.Checkpointer(workdir)

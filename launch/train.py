@@ -2,7 +2,12 @@ r"""Trains (or resumes) a run.
 
   python -m launch.train --config=configs/default.py --workdir=runs/default \
       [--config.regularizer=l1 ...]
+
+Exits with status 2 and a one-paragraph message (no traceback) on an invalid
+config, a workdir holding another run's config, or a non-finite loss.
 """
+
+import sys
 
 from absl import app
 from absl import flags
@@ -10,6 +15,8 @@ from absl import logging
 import jax
 from ml_collections import config_flags
 
+from hypernet_l1 import checkpointing
+from hypernet_l1 import config_validation
 from hypernet_l1 import train
 
 _CONFIG = config_flags.DEFINE_config_file(
@@ -17,12 +24,22 @@ _CONFIG = config_flags.DEFINE_config_file(
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory.")
 flags.mark_flags_as_required(["config", "workdir"])
 
+# Errors of the user's making: say what to change, not where the code was.
+_USER_ERRORS = (config_validation.ConfigError,
+                checkpointing.ConfigMismatchError, train.NonFiniteError)
+
 
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)  # Orbax logs every file write at INFO
-  print(f"devices: {jax.devices()}", flush=True)
-  train.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
+  try:
+    # Before the first device call, so a bad config costs no compile or write.
+    config_validation.validate(_CONFIG.value)
+    print(f"devices: {jax.devices()}", flush=True)
+    train.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
+  except _USER_ERRORS as e:
+    print(f"error: {e}", file=sys.stderr, flush=True)
+    sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,127 @@
+"""Checks a config before any compile or write, reporting every problem at once.
+
+ml_collections already rejects unknown fields and wrong types when flags are
+parsed; this module checks the values: ranges, choices, and how fields relate.
+"""
+
+import math
+import numbers
+
+from hypernet_l1 import complexity
+
+BETA_MODES = ("sampled", "grid")
+REGULARIZERS = tuple(complexity.REGULARIZERS)
+
+# Integer fields and their smallest allowed value.
+_MIN_INT = {
+    "seed": 0,
+    "num_seeds": 1,
+    "num_betas": 1,
+    "hidden_per_input": 1,
+    "nets_per_bucket": 1,
+    "batch_size": 1,
+    "num_steps": 1,
+    "warmup_steps": 0,
+    "checkpoint_every": 1,
+    "log_every": 1,
+    "model.code_dim": 1,
+    "model.width": 1,
+    "eval.n": 1,
+    "eval.num_betas": 1,
+    "eval.num_draws": 1,
+    "eval.batch_size": 1,
+}
+# Real fields that must be finite and > 0.
+_POSITIVE = ("beta_min", "beta_max", "learning_rate", "grad_clip",
+             "model.prior_scale")
+
+
+class ConfigError(ValueError):
+  """The config is invalid; the message has one line per offending field."""
+
+
+def _get(config, field: str):
+  for part in field.split("."):
+    config = config[part]
+  return config
+
+
+def _is_int(x) -> bool:
+  return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def _is_real(x) -> bool:
+  return (isinstance(x, numbers.Real) and not isinstance(x, bool)
+          and math.isfinite(x))
+
+
+def _dims_ok(dims) -> bool:
+  """A non-empty sequence of distinct integers >= 1."""
+  return (isinstance(dims, (tuple, list)) and len(dims) > 0
+          and all(_is_int(d) and d >= 1 for d in dims)
+          and len(set(dims)) == len(dims))
+
+
+def problems(config) -> list[str]:
+  """One line per invalid field: `field = value: must be <allowed>`."""
+  found = []
+
+  def bad(field: str, allowed: str):
+    found.append(f"{field} = {_get(config, field)!r}: must be {allowed}")
+
+  for field, low in _MIN_INT.items():
+    value = _get(config, field)
+    if not (_is_int(value) and value >= low):
+      bad(field, f"an integer >= {low}")
+  for field in _POSITIVE:
+    value = _get(config, field)
+    if not (_is_real(value) and value > 0):
+      bad(field, "a finite number > 0")
+  if not (_is_real(config.beta_ramp_fraction)
+          and 0 <= config.beta_ramp_fraction <= 1):
+    bad("beta_ramp_fraction", "a number in [0, 1]")
+  if config.beta_mode not in BETA_MODES:
+    bad("beta_mode", f"one of {', '.join(BETA_MODES)}")
+  if config.regularizer not in REGULARIZERS:
+    bad("regularizer", f"one of {', '.join(REGULARIZERS)}")
+
+  lo, hi = config.beta_min, config.beta_max
+  if _is_real(lo) and _is_real(hi) and 0 < lo and 0 < hi and not lo < hi:
+    found.append(f"beta_min = {lo!r}, beta_max = {hi!r}: beta_min must be "
+                 "< beta_max")
+
+  k = config.hidden_per_input
+  tied = config.model.tied_slots
+  k_ok = _is_int(k) and k >= 1  # else only k is reported, not tied_slots too
+  if not (_is_int(tied) and 0 <= tied and (not k_ok or tied <= k)):
+    bad("model.tied_slots", f"an integer in [0, hidden_per_input = {k!r}]")
+
+  # Dimension sets: a run needs dims to train on and unseen dims to test on.
+  train_ok = _dims_ok(config.train_dims)
+  if not train_ok:
+    bad("train_dims", "a non-empty tuple of distinct integers >= 1")
+  if not _dims_ok(config.heldout_dims):
+    bad("heldout_dims", "a non-empty tuple of distinct integers >= 1")
+  elif train_ok and set(config.heldout_dims) & set(config.train_dims):
+    shared = sorted(set(config.heldout_dims) & set(config.train_dims))
+    bad("heldout_dims", f"disjoint from train_dims (both hold {shared})")
+  buckets = config.dim_buckets
+  if not (_dims_ok(buckets) and list(buckets) == sorted(buckets)):
+    bad("dim_buckets",
+        "a non-empty, strictly increasing tuple of integers >= 1")
+  elif train_ok and max(config.train_dims) > max(buckets):
+    # A train dim above the largest bucket would be silently never trained.
+    bad("dim_buckets",
+        f"a tuple whose largest bucket is >= max(train_dims) = "
+        f"{max(config.train_dims)}")
+  return found
+
+
+def validate(config) -> None:
+  """Raises ConfigError naming every invalid field of `config`, one per line."""
+  found = problems(config)
+  if found:
+    raise ConfigError(
+        f"invalid config ({len(found)} problem{'s' * (len(found) > 1)}; "
+        "nothing was compiled or written):\n"
+        + "\n".join(f"  {line}" for line in found))
