@@ -7,12 +7,16 @@ the phase analysis reads the whole history).
 
 import json
 import os
+import shutil
 
 import jax
 import ml_collections
 import orbax.checkpoint as ocp
 
 CONFIG_FILE = "config.json"
+# Orbax writes this last into a finished step directory; a step directory
+# without it (an interrupted copy of a live run) is not a checkpoint.
+COMMIT_MARKER = "commit_success.txt"
 
 
 class ConfigMismatchError(ValueError):
@@ -72,16 +76,30 @@ class Checkpointer:
     options = ocp.CheckpointManagerOptions(
         max_to_keep=None, create=not read_only, read_only=read_only,
         enable_async_checkpointing=False)
-    self._manager = ocp.CheckpointManager(
-        os.path.abspath(os.path.join(workdir, "checkpoints")), options=options)
+    self._directory = os.path.abspath(os.path.join(workdir, "checkpoints"))
+    self._manager = ocp.CheckpointManager(self._directory, options=options)
+
+  def _is_complete(self, step: int) -> bool:
+    return os.path.exists(os.path.join(self._directory, str(step),
+                                       COMMIT_MARKER))
 
   def all_steps(self) -> list[int]:
-    return sorted(self._manager.all_steps())
+    """Complete checkpoints only, oldest first."""
+    return sorted(s for s in self._manager.all_steps(read=True)
+                  if self._is_complete(s))
+
+  def incomplete_steps(self) -> list[int]:
+    return sorted(s for s in self._manager.all_steps(read=True)
+                  if not self._is_complete(s))
 
   def latest_step(self) -> int | None:
-    return self._manager.latest_step()
+    steps = self.all_steps()
+    return steps[-1] if steps else None
 
   def save(self, step: int, state) -> None:
+    if step in self.incomplete_steps():
+      shutil.rmtree(os.path.join(self._directory, str(step)))
+      self._manager.reload()
     self._manager.save(step, args=ocp.args.StandardSave(state))
     self._manager.wait_until_finished()
 

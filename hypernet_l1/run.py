@@ -87,7 +87,11 @@ def load_run(workdir: str) -> Run:
     raise RunError(f"{workdir}: not a run directory (no "
                    f"{checkpointing.CONFIG_FILE}); give the --workdir of a "
                    "launch.train run")
-  config = checkpointing.read_config(workdir)
+  try:
+    config = checkpointing.read_config(workdir)
+  except ValueError as e:  # JSONDecodeError, or not a config's fields
+    raise RunError(f"{workdir}: unreadable {checkpointing.CONFIG_FILE} "
+                   f"({e})") from None
   if not os.path.isdir(os.path.join(workdir, "checkpoints")):
     raise RunError(f"{workdir}: the run has no checkpoint yet")
   steps = checkpointing.Checkpointer(workdir, read_only=True).all_steps()

@@ -169,6 +169,25 @@ def _check_finite(state):
         "checkpointed. Lower learning_rate or check the config.")
 
 
+@functools.lru_cache(maxsize=8)
+def _sharded_init(frozen_config, mesh):
+  """`init_state` compiled to build each member directly in its shard."""
+  shardings = sharding.ensemble_shardings(
+      jax.eval_shape(lambda: init_state(frozen_config)), mesh)
+  return jax.jit(lambda: init_state(frozen_config), out_shardings=shardings)
+
+
+def _drop_metrics_after(path: str, step: int) -> None:
+  """Forgets logged steps past the checkpoint a resumed run restarts from."""
+  if not os.path.exists(path) or jax.process_index() != 0:
+    return
+  with open(path) as f:
+    kept = [line for line in f if json.loads(line)["step"] <= step]
+  with open(path + ".tmp", "w") as f:
+    f.writelines(kept)
+  os.replace(path + ".tmp", path)
+
+
 def _format_duration(seconds: float) -> str:
   seconds = int(seconds)
   return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
@@ -180,26 +199,29 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
   os.makedirs(workdir, exist_ok=True)
   checkpointing.write_or_check_config(workdir, config)
   ckpt = checkpointing.Checkpointer(workdir)
+  frozen = ml_collections.FrozenConfigDict(config)
   mesh = sharding.ensemble_mesh(ensemble_size(config))
-  # Built directly in its shards: no device ever holds the whole ensemble.
-  shardings = sharding.ensemble_shardings(
-      jax.eval_shape(lambda: init_state(config)), mesh)
-  state = jax.jit(lambda: init_state(config), out_shardings=shardings)()
+  state = _sharded_init(frozen, mesh)()
+  for step in ckpt.incomplete_steps():
+    print(f"ignoring incomplete checkpoint at step {step}", flush=True)
   latest = ckpt.latest_step()
+  metrics_path = os.path.join(workdir, "metrics.jsonl")
   if latest is not None:
     state = ckpt.restore(latest, state)
     print(f"resumed from checkpoint at step {latest}", flush=True)
-  frozen = ml_collections.FrozenConfigDict(config)
+  _drop_metrics_after(metrics_path, latest or 0)
   step_fn = functools.partial(jitted_train_step, frozen)
   member_log_beta_E = sharding.shard_ensemble(
       jnp.asarray(member_log_betas(config)), mesh)
 
   start_step = int(state["step"])
   t0, t_last, s_last = time.time(), time.time(), start_step
-  metrics_path = os.path.join(workdir, "metrics.jsonl")
   for step in range(start_step, config.num_steps):
     state, metrics_E = step_fn(state, member_log_beta_E)
     done = step + 1
+    if step == start_step:  # keep compilation out of steps/s and the ETA
+      jax.block_until_ready(metrics_E)
+      t_last, s_last = time.time(), done
     if done % config.log_every == 0 or done == config.num_steps:
       _check_finite(state)
       metrics = {k: float(np.mean(v)) for k, v in

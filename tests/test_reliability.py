@@ -189,10 +189,6 @@ def test_orbax_temp_dir_is_ignored_and_run_resumes_from_last_complete(
                        hl1.load_run(tiny_run).params(40))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "orbax 0.12.8 on a local filesystem lists any <step>/ directory as a "
-    "checkpoint, committed or not; checkpointing.Checkpointer could keep only "
-    "steps holding commit_success.txt (issue 7 follow-up)"))
 def test_step_dir_without_commit_marker_is_not_listed(tiny_run, tmp_path):
   """What an interrupted copy (rsync, cp -r) of a live run dir leaves."""
   workdir = _copy_run(tiny_run, str(tmp_path / "run"), keep_steps={20})
