@@ -17,11 +17,15 @@ from ml_collections import config_flags
 
 from hypernet_l1 import checkpointing
 from hypernet_l1 import config_validation
+from hypernet_l1 import sharding
 from hypernet_l1 import train
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Training configuration file.", lock_config=True)
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory.")
+_DISTRIBUTED = flags.DEFINE_bool(
+    "distributed", False, "Join a multi-host job: jax.distributed.initialize() "
+    "reads the coordinator and process ids from the cluster environment.")
 flags.mark_flags_as_required(["config", "workdir"])
 
 # Errors of the user's making: say what to change, not where the code was.
@@ -35,7 +39,9 @@ def main(argv):
   try:
     # Before the first device call, so a bad config costs no compile or write.
     config_validation.validate(_CONFIG.value)
-    print(f"devices: {jax.devices()}", flush=True)
+    sharding.maybe_initialize_distributed(_DISTRIBUTED.value)
+    print(f"process {jax.process_index()}/{jax.process_count()}, "
+          f"devices: {jax.devices()}", flush=True)
     train.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
   except _USER_ERRORS as e:
     print(f"error: {e}", file=sys.stderr, flush=True)
