@@ -1,0 +1,186 @@
+"""Run-level phase analysis (issue 4): records, batched labels, launcher."""
+
+import csv
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+
+import jax
+import ml_collections
+import numpy as np
+import pytest
+
+import hypernet_l1 as hl1
+from hypernet_l1 import analysis
+from hypernet_l1 import evaluation
+from hypernet_l1 import phases
+from hypernet_l1.run import RunError
+from launch import analyze
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+N, SEEDS = 6, 2  # tiny config: eval.n = 6
+
+
+@pytest.fixture(scope="module")
+def run(tiny_run):
+  return hl1.load_run(tiny_run)
+
+
+@pytest.fixture(scope="module")
+def analysed(run):
+  lines = []
+  records = phases.analyze_run(run, n=N, seeds=SEEDS, progress=lines.append)
+  return records, lines
+
+
+def test_one_record_per_step_beta_seed_member(run, analysed):
+  records, lines = analysed
+  betas = phases.default_betas(run.config)
+  assert len(betas) == phases.NUM_BETAS
+  members = range(run.config.num_seeds)
+  expected = set(itertools.product(run.steps, betas.tolist(), range(SEEDS),
+                                   members))
+  got = [(r["step"], r["beta"], r["seed"], r["member"]) for r in records]
+  assert len(got) == len(expected) and set(got) == expected
+  assert {r["label"] for r in records} <= set(analysis.LABELS)
+  for r in records:
+    assert {"rel_rms", "fvu", "complexity", *phases.ORDER_KEYS} <= r.keys()
+    assert np.isfinite([r["fvu"], r["rel_rms"], r["complexity"]]).all()
+  assert len(lines) == len(run.steps) and "2/2" in lines[-1], lines
+
+
+def test_batched_labels_equal_single_generated_networks(run, analysed):
+  records, _ = analysed
+  # The last step's grid, one network at a time (the stack hits the compiled
+  # classifier bucket of the grid).
+  last = [r for r in records if r["step"] == run.steps[-1]]
+  nets = [run.generate(N, r["beta"], r["seed"], r["step"], r["member"])
+          for r in last]
+  stack = hl1.TargetNet(*(np.stack(leaves) for leaves in zip(*nets)))
+  np.testing.assert_array_equal(analysis.classify(stack),
+                                [r["label"] for r in last])
+  params = analysis.order_parameters(stack)
+  for key in phases.ORDER_KEYS:
+    np.testing.assert_allclose(params[key], [r[key] for r in last],
+                               rtol=1e-4, atol=1e-5, err_msg=key)
+  # generate_grid makes the very same networks.
+  betas = phases.default_betas(run.config)
+  grid_net, _ = phases.generate_grid(run, run.steps[-1], N, betas,
+                                     np.arange(SEEDS))
+  for r, net in zip(last, nets):
+    b = int(np.argmin(np.abs(betas - r["beta"])))
+    for a, single in zip(grid_net, net):
+      np.testing.assert_allclose(np.asarray(a)[r["member"], b, r["seed"]],
+                                 single, rtol=1e-5, atol=1e-6)
+
+
+def test_errors_and_complexity_match_evaluation(run, analysed):
+  records, _ = analysed
+  last = run.steps[-1]
+  betas = phases.default_betas(run.config)
+  frozen = ml_collections.FrozenConfigDict(run.config)
+  metrics = jax.device_get(evaluation.ensemble_metrics(
+      frozen, run.params(last), np.array([N]), np.log(betas).astype(np.float32),
+      np.arange(SEEDS), N))  # [E, 1, B, D]
+  for r in records:
+    if r["step"] == last:
+      b = int(np.argmin(np.abs(betas - r["beta"])))
+      for key in ("rel_rms", "fvu", "complexity"):
+        np.testing.assert_allclose(
+            r[key], metrics[key][r["member"], 0, b, r["seed"]], rtol=1e-4,
+            err_msg=key)
+
+
+def test_grid_mode_evaluates_each_member_at_its_own_beta(tiny_run, run):
+  config = ml_collections.ConfigDict(run.config)
+  config.beta_mode, config.num_seeds, config.num_betas = "grid", 1, 2
+  grid_run = hl1.Run(workdir=tiny_run, config=config, steps=run.steps[-1:])
+  records = phases.analyze_run(grid_run, n=N, seeds=SEEDS, progress=None)
+  grid = phases.default_betas(config)
+  assert sorted((r["member"], r["beta"], r["seed"]) for r in records) == [
+      (e, grid[e], s) for e in range(2) for s in range(SEEDS)]
+  examples = phases.example_networks(grid_run, records)
+  for label, (r, net) in examples.items():
+    assert r["label"] == label and r["step"] == run.steps[-1]
+    assert analysis.classify(net) == label
+  with pytest.raises(ValueError, match="grid-mode"):
+    phases.analyze_run(grid_run, n=N, betas=[1e-3], progress=None)
+
+
+def _record(step, beta, member, label):
+  return {"step": step, "beta": beta, "seed": 0, "member": member,
+          "label": label}
+
+
+def test_final_summary_shares_and_settling_steps():
+  history = {  # member -> labels at steps 1..4, all at beta 1e-3
+      0: ["other", "pudding_pos", "other", "pudding_pos"],  # settles at 4
+      1: ["double_sided"] * 4,                             # settles at 1
+      2: ["other", "pudding_pos", "pudding_pos", "pudding_pos"],  # at 2
+  }
+  records = [_record(step, 1e-3, e, labels[step - 1])
+             for e, labels in history.items() for step in range(1, 5)]
+  records.append(_record(4, 1e-1, 0, "convexity"))
+  settled = phases.settle_steps(records)
+  assert [settled[(e, 0, 1e-3)] for e in range(3)] == [4, 1, 2]
+  summary = phases.final_summary(records)
+  row = next(line for line in summary.splitlines()
+             if line.startswith(" 1.00e-03")).split()
+  # beta, nets, double_sided, pudding_pos, convexity, dominant, settled.
+  assert row == ["1.00e-03", "3", "33", "67", "0", "pudding_pos", "2"]
+  assert "convexity     found at 1 betas" in summary
+
+
+def test_launcher_writes_four_files_and_csv_rows(tiny_run, tmp_path):
+  workdir = str(tmp_path / "run")
+  shutil.copytree(tiny_run, workdir)
+  lines = []
+  summary = analyze.write_analysis(workdir, n=N, seeds=SEEDS,
+                                   out=lines.append)
+  out = os.path.join(workdir, "analysis")
+  assert sorted(os.listdir(out)) == ["networks.png", "pareto.png",
+                                     "phase_diagram.png", "phases.csv"]
+  for name in os.listdir(out):
+    assert os.path.getsize(os.path.join(out, name)) > 1000, name
+  with open(os.path.join(out, "phases.csv")) as f:
+    rows = list(csv.DictReader(f))
+  run = hl1.load_run(workdir)
+  betas = phases.default_betas(run.config)
+  keys = [(int(r["step"]), float(r["beta"]), int(r["seed"]), int(r["member"]))
+          for r in rows]
+  assert len(keys) == len(set(keys)) == (
+      len(run.steps) * betas.size * SEEDS * run.config.num_seeds)
+  assert {k[:2] for k in keys} == set(itertools.product(run.steps,
+                                                        betas.tolist()))
+  assert {r["label"] for r in rows} <= set(analysis.LABELS)
+  assert any("checkpoint 2/2" in line for line in lines)
+  assert summary in lines and "final step 40" in summary
+
+
+def test_launcher_rejects_bad_flags_and_workdirs(tiny_run, tmp_path):
+  with pytest.raises(analyze.UsageError, match="no checkpoint at steps"):
+    analyze.write_analysis(tiny_run, steps=[7])
+  with pytest.raises(analyze.UsageError, match="positive"):
+    analyze.write_analysis(tiny_run, betas=[0.0])
+  with pytest.raises(RunError, match="no such directory"):
+    analyze.write_analysis(os.path.join(tiny_run, "nowhere"))
+  shutil.copy(os.path.join(tiny_run, "config.json"), tmp_path)
+  with pytest.raises(RunError, match="no checkpoint"):  # a config, no steps
+    analyze.write_analysis(str(tmp_path))
+
+
+@pytest.mark.parametrize("make", ["missing", "foreign"])
+def test_launcher_bad_workdir_exits_2_without_traceback(tmp_path, make):
+  workdir = tmp_path / "run"
+  if make == "foreign":
+    workdir.mkdir()
+    (workdir / "notes.txt").write_text("not a run")
+  result = subprocess.run(
+      [sys.executable, "-m", "launch.analyze", f"--workdir={workdir}"],
+      cwd=REPO, capture_output=True, text=True, timeout=120)
+  assert result.returncode == 2, result.stderr
+  assert "Traceback" not in result.stderr
+  assert result.stderr.startswith("error: ") and str(workdir) in result.stderr
+  assert len(result.stderr.strip().splitlines()) == 1, result.stderr
