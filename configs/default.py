@@ -39,7 +39,7 @@ def get_config() -> ml_collections.ConfigDict:
   c.model.code_dim = 12
   c.model.width = 32
   c.model.tied_slots = 2           # the rest of the k slots hold free units
-  c.model.slot_sign = "random"     # "none" | "random" | "paired" (hypernet.py)
+  c.model.slot_sign = "paired"     # "none" | "random" | "paired" (hypernet.py)
   c.model.init_log_sigma = -3.0
   c.model.init_gate_logit = 3.0
   c.model.prior_scale = 1.0        # KL prior N(0, prior_scale^2)

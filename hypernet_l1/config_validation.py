@@ -40,6 +40,9 @@ class ConfigError(ValueError):
   """The config is invalid; the message has one line per offending field."""
 
 
+SLOT_SIGNS = ("none", "random", "paired")
+
+
 def _get(config, field: str):
   for part in field.split("."):
     config = config[part]
@@ -84,6 +87,8 @@ def problems(config) -> list[str]:
     bad("beta_mode", f"one of {', '.join(BETA_MODES)}")
   if config.regularizer not in REGULARIZERS:
     bad("regularizer", f"one of {', '.join(REGULARIZERS)}")
+  if config.model.slot_sign not in SLOT_SIGNS:
+    bad("model.slot_sign", f"one of {', '.join(SLOT_SIGNS)}")
 
   lo, hi = config.beta_min, config.beta_max
   if _is_real(lo) and _is_real(hi) and 0 < lo and 0 < hi and not lo < hi:

@@ -43,7 +43,7 @@ class HyperNet(nn.Module):
   # all), "random" (each unit its own), "paired" (tied slot 1 gets minus
   # slot 0's sign, so every input owns a random (+, -) pair: symmetry
   # breaking that makes a double-sided pair expressible but not imposed).
-  slot_sign: str = "random"
+  slot_sign: str = "paired"
 
   @nn.compact
   def __call__(self, noise: Noise, n: jax.Array, log_beta: jax.Array):

@@ -46,10 +46,11 @@ INVALID = [  # (field, value, words the message must hold)
     ("beta_min", -1.0, "> 0"),
     ("beta_min", 0.0, "> 0"),
     ("beta_max", -1e-3, "> 0"),
-    ("beta_max", 1e-6, "beta_min must be < beta_max"),  # below beta_min 1e-5
+    ("beta_max", 1e-6, "beta_min must be < beta_max"),  # not above beta_min 1e-6
     ("beta_mode", "grd", "sampled, grid"),
     ("num_betas", 0, ">= 1"),
     ("regularizer", "l2", "l1, l0, kl"),
+    ("model.slot_sign", "pairs", "none, random, paired"),
     ("train_dims", (), "non-empty"),
     ("train_dims", (3, 0, 4), "integers >= 1"),
     ("train_dims", (3, 4, 4), "distinct"),
