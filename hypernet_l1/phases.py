@@ -161,17 +161,22 @@ def analyze_run(run: Run, n: int = 16, betas=None, seeds=8, steps=None,
 
 def example_networks(run: Run, records: list[dict]
                      ) -> dict[str, tuple[dict, TargetNet]]:
-  """Per label found at the last step: its lowest-FVU record and network.
+  """Per label found at the last step: a typical record and its network.
 
+  Typical: from the beta where the label has its largest share (so not a
+  borderline network from the edge of its band), the lowest-FVU one there.
   The networks are regenerated with the grid shapes `analyze_run` used, so the
   compiled generation is reused and they are exactly the analysed ones.
   """
   last = max(r["step"] for r in records)
   final = [r for r in records if r["step"] == last]
+  share = collections.Counter((r["label"], r["beta"]) for r in final)
   best = {}
   for r in final:
-    if r["label"] not in best or r["fvu"] < best[r["label"]]["fvu"]:
-      best[r["label"]] = r
+    rank = (-share[(r["label"], r["beta"])], r["fvu"])
+    if r["label"] not in best or rank < best[r["label"]][0]:
+      best[r["label"]] = (rank, r)
+  best = {label: r for label, (_, r) in best.items()}
   seeds_S = np.array(sorted({r["seed"] for r in final}))
   num_members = train.ensemble_size(run.config)
   if run.config.beta_mode == "grid":
