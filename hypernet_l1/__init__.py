@@ -1,4 +1,9 @@
 """hypernet-l1: a hypernetwork that generates interpretable L1-norm networks."""
 
-from hypernet_l1.target import TargetNet, apply_target
+from hypernet_l1 import algorithms
+from hypernet_l1 import analysis
+from hypernet_l1 import phases
+from hypernet_l1 import plots
+from hypernet_l1.generalization import evaluate_dims
 from hypernet_l1.run import Run, load_run
+from hypernet_l1.target import TargetNet, apply_target
