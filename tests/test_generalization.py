@@ -7,6 +7,7 @@ and the classifier compile once per session.
 import csv
 import math
 import os
+import shutil
 import subprocess
 import sys
 
@@ -88,11 +89,15 @@ def test_dims_share_padding_buckets():
   assert evaluate_launcher.parse_dims("2-4,8, 3") == [2, 3, 4, 8]
 
 
-def test_launcher_writes_csv_png_and_table(tiny_run, records):
+def test_launcher_writes_csv_png_and_table(tiny_run, records, tmp_path):
+  workdir = str(tmp_path / "run")  # a copy: tiny_run is shared by other tests
+  shutil.copytree(tiny_run, workdir)
   lines = []
   table = evaluate_launcher.write_generalization(
-      tiny_run, list(DIMS), seeds=SEEDS, out=lines.append)
-  out_dir = os.path.join(tiny_run, "analysis")
+      workdir, list(DIMS), seeds=SEEDS, out=lines.append)
+  out_dir = os.path.join(workdir, "analysis")
+  assert sorted(os.listdir(out_dir)) == ["generalization.csv",
+                                         "generalization.png"]
   with open(os.path.join(out_dir, "generalization.csv")) as f:
     rows = list(csv.DictReader(f))
   assert len(rows) == len(records)
