@@ -135,7 +135,8 @@ def test_final_summary_shares_and_settling_steps():
 
 def test_launcher_writes_four_files_and_csv_rows(tiny_run, tmp_path):
   workdir = str(tmp_path / "run")
-  shutil.copytree(tiny_run, workdir)
+  # Without what other tests may have left in the shared run's analysis/.
+  shutil.copytree(tiny_run, workdir, ignore=shutil.ignore_patterns("analysis"))
   lines = []
   summary = analyze.write_analysis(workdir, n=N, seeds=SEEDS,
                                    out=lines.append)
