@@ -22,6 +22,7 @@ import numpy as np
 from hypernet_l1 import analysis
 from hypernet_l1 import evaluation
 from hypernet_l1 import generator
+from hypernet_l1 import hypernet
 from hypernet_l1 import run as run_lib
 from hypernet_l1 import train
 from hypernet_l1.target import TargetNet
@@ -99,16 +100,6 @@ def bucket_metrics(config, params_E, member_P, log_beta_P, n_S, seeds_D,
                       (metrics, nets))
 
 
-def to_exact_host(padded: TargetNet, n: int) -> TargetNet:
-  """NumPy `hypernet.to_exact`: `K n` hidden units and `n` inputs of a padded net."""
-  num_inputs = padded.W1.shape[-1]
-  num_slots = padded.W1.shape[-2] // num_inputs
-  rows = (np.arange(num_slots)[:, None] * num_inputs
-          + np.arange(n)[None]).reshape(-1)
-  return TargetNet(W1=padded.W1[..., rows, :n], b1=padded.b1[..., rows],
-                   w2=padded.w2[..., rows], b2=padded.b2)
-
-
 def _as_run(workdir_or_run) -> run_lib.Run:
   if isinstance(workdir_or_run, run_lib.Run):
     return workdir_or_run
@@ -157,7 +148,7 @@ def evaluate_dims(workdir_or_run, dims: Sequence[int],
         seeds_D.astype(np.int32), num_inputs))
     for s, n in enumerate(dims_S):
       if labels:  # one classify call (one compile) per dim: exact shapes
-        label_PxD = analysis.classify(to_exact_host(
+        label_PxD = analysis.classify(hypernet.to_exact(
             jax.tree.map(lambda a: a[:, s], nets), n))
       for p, (e, b) in enumerate(pairs):
         for d, seed in enumerate(seeds_D):

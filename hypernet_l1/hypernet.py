@@ -14,6 +14,7 @@ networks is symmetric under permuting inputs.
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from hypernet_l1 import complexity
 from hypernet_l1.noise import Noise
@@ -128,10 +129,14 @@ def assemble(heads, noise: Noise, n: jax.Array, regularizer: str,
 
 
 def to_exact(padded: TargetNet, n: int) -> TargetNet:
-  """Cuts a padded network down to `m = K n` hidden units and `n` inputs."""
+  """Cuts a padded network down to `m = K n` hidden units and `n` inputs.
+
+  Works on NumPy and JAX leaves alike (and keeps their kind), with any
+  leading batch axes.
+  """
   num_inputs = padded.W1.shape[-1]
   num_slots = padded.W1.shape[-2] // num_inputs
-  rows = (jnp.arange(num_slots)[:, None] * num_inputs
-          + jnp.arange(n)[None]).reshape(-1)
+  rows = (np.arange(num_slots)[:, None] * num_inputs
+          + np.arange(n)[None]).reshape(-1)
   return TargetNet(W1=padded.W1[..., rows, :n], b1=padded.b1[..., rows],
                    w2=padded.w2[..., rows], b2=padded.b2)
