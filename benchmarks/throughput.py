@@ -19,7 +19,6 @@ from absl import flags
 import jax
 import jax.numpy as jnp
 import ml_collections
-import numpy as np
 
 from benchmarks import classify_speed
 from configs import default as default_config

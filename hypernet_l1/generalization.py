@@ -25,7 +25,6 @@ from hypernet_l1 import generator
 from hypernet_l1 import hypernet
 from hypernet_l1 import run as run_lib
 from hypernet_l1 import train
-from hypernet_l1.target import TargetNet
 
 METRICS = ("rel_rms", "fvu", "complexity")
 

@@ -12,7 +12,6 @@ import numpy as np
 
 from hypernet_l1 import checkpointing
 from hypernet_l1 import generator
-from hypernet_l1 import hypernet
 from hypernet_l1 import train
 from hypernet_l1.target import TargetNet
 

@@ -5,7 +5,6 @@ split over a 1-D mesh named "ensemble"; the compiled step then runs each
 member where its parameters live, with no communication but the metrics.
 """
 
-import math
 
 import jax
 import numpy as np
