@@ -42,6 +42,12 @@ def ensemble_metrics(config, params_E, n_S, log_beta_B, draw_seeds_D,
   return fn(params_E, n_S, log_beta_B, keys_D)
 
 
+def grid_betas(config) -> np.ndarray:
+  """The `num_betas` grid-mode betas, log-spaced over `[beta_min, beta_max]`."""
+  return np.exp(np.linspace(math.log(config.beta_min),
+                            math.log(config.beta_max), config.num_betas))
+
+
 def eval_betas(config) -> np.ndarray:
   return np.exp(np.linspace(math.log(config.beta_min),
                             math.log(config.beta_max), config.eval.num_betas))
@@ -53,11 +59,8 @@ def beta_table(config, params_E) -> list[dict]:
   In grid mode each member is evaluated at the grid beta it was trained at.
   """
   n = config.eval.n
-  if config.beta_mode == "grid":
-    betas = np.exp(np.linspace(math.log(config.beta_min),
-                               math.log(config.beta_max), config.num_betas))
-  else:
-    betas = eval_betas(config)
+  betas = (grid_betas(config) if config.beta_mode == "grid"
+           else eval_betas(config))
   metrics = jax.device_get(ensemble_metrics(
       config, params_E, jnp.array([n]), jnp.log(jnp.asarray(betas)),
       jnp.arange(config.eval.num_draws), n))

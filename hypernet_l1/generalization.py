@@ -32,8 +32,7 @@ METRICS = ("rel_rms", "fvu", "complexity")
 def default_betas(config) -> np.ndarray:
   """The grid betas in grid mode, else `eval.num_betas` log-spaced over the range."""
   if config.beta_mode == "grid":
-    return np.exp(train.member_log_betas(config)[:config.num_betas]
-                  ).astype(np.float64)
+    return evaluation.grid_betas(config)
   return evaluation.eval_betas(config)
 
 

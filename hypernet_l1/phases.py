@@ -33,9 +33,10 @@ NUM_BETAS = 13  # default beta grid of a sampled-mode run
 
 def default_betas(config) -> np.ndarray:
   """Betas to analyse: the training grid (grid mode), else 13 log-spaced."""
-  num = config.num_betas if config.beta_mode == "grid" else NUM_BETAS
+  if config.beta_mode == "grid":
+    return evaluation.grid_betas(config)
   return np.exp(np.linspace(math.log(config.beta_min),
-                            math.log(config.beta_max), num))
+                            math.log(config.beta_max), NUM_BETAS))
 
 
 @functools.partial(jax.jit, static_argnums=(0, 2))
@@ -97,7 +98,7 @@ def _member_betas(run: Run, betas) -> np.ndarray:
       raise ValueError("a grid-mode run is analysed at its training betas "
                        "only; leave betas unset")
     member = np.arange(train.ensemble_size(config)) % config.num_betas
-    return default_betas(config)[member][:, None]  # train.member_log_betas
+    return evaluation.grid_betas(config)[member][:, None]
   betas = default_betas(config) if betas is None else np.asarray(betas, float)
   if betas.ndim != 1 or betas.size == 0 or np.any(betas <= 0):
     raise ValueError(f"betas must be a non-empty list of positive numbers, "

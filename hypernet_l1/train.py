@@ -35,9 +35,8 @@ def ensemble_size(config) -> int:
 def member_log_betas(config) -> np.ndarray:
   """`[E]` fixed log beta per member (grid mode); NaN where beta is sampled."""
   if config.beta_mode == "grid":
-    grid = np.linspace(math.log(config.beta_min), math.log(config.beta_max),
-                       config.num_betas)
-    return np.tile(grid, config.num_seeds).astype(np.float32)
+    return np.tile(np.log(evaluation.grid_betas(config)),
+                   config.num_seeds).astype(np.float32)
   return np.full(config.num_seeds, np.nan, np.float32)
 
 
