@@ -3,12 +3,17 @@ r"""Training and analysis throughput, against the machine's own matmul peak.
   python -m benchmarks.throughput --out=/tmp/throughput.json [--sizes=1,8,32,128]
 
 Measures, in one process: (a) hypernetwork member-updates per second of the
-vmapped step for several ensemble sizes, (b) the same updates done one member
-at a time by a Python loop over the jitted one-member step, (c) the step's
-FLOP rate (FLOPs from XLA's cost analysis) against a large float32 matmul
-measured here as the practical peak, (d) networks classified per second, and
-(e) an estimate of the paper config's whole sweep from its measured step time.
-Prints a table and writes JSON.
+ensemble step for several ensemble sizes, in the default layout (members in
+a compiled loop, `member_chunk=1`) and fully vmapped (`member_chunk=0`),
+(b) the same updates done one member at a time by a Python loop over the
+jitted one-member step, (c) the step's FLOP rate against a large float32
+matmul measured here as the practical peak, (d) networks classified per
+second, and (e) an estimate of the paper config's whole sweep from its
+measured step time. Prints a table and writes JSON.
+
+FLOPs come from XLA's cost analysis of the one-member step (a compiled loop
+is counted once, not per member, so an ensemble's FLOPs are `E` times that).
+The ensemble is sharded over every visible device, as in training.
 """
 
 import json
@@ -24,6 +29,7 @@ from benchmarks import classify_speed
 from configs import default as default_config
 from configs import paper as paper_config
 from hypernet_l1 import analysis
+from hypernet_l1 import sharding
 from hypernet_l1 import train
 
 _OUT = flags.DEFINE_string("out", None, "Where to write the JSON results.")
@@ -49,30 +55,41 @@ def matmul_peak_gflops(size: int = 2048) -> float:
   return 2 * size ** 3 / _best_time(lambda: matmul(a), 10) / 1e9
 
 
-def _compiled_step(config):
-  """The compiled step, its inputs and its FLOPs per call."""
+def time_steps(config, steps: int, repeats: int = 3) -> dict:
+  """Seconds per step of the ensemble step, sharded as `train` shards it.
+
+  Best of `repeats` blocks of `steps` steps; `program_flops` is XLA's count
+  for the compiled program (a loop body once).
+  """
   frozen = ml_collections.FrozenConfigDict(config)
-  state = train.init_state(config)
-  log_betas = jnp.asarray(train.member_log_betas(config))
+  mesh = sharding.ensemble_mesh(train.ensemble_size(config))
+  state = sharding.shard_ensemble(train.init_state(config), mesh)
+  log_betas = sharding.shard_ensemble(
+      jnp.asarray(train.member_log_betas(config)), mesh)
   t0 = time.perf_counter()
-  compiled = train.jitted_train_step.lower(frozen, state, log_betas).compile()
+  compiled = train.jitted_train_step.lower(
+      frozen, state, log_betas, num_shards=mesh.devices.size).compile()
   compile_s = time.perf_counter() - t0
   cost = compiled.cost_analysis()
   cost = cost[0] if isinstance(cost, (list, tuple)) else cost
-  return compiled, state, log_betas, float(cost["flops"]), compile_s
-
-
-def time_steps(config, steps: int) -> dict:
-  """Seconds per step and FLOPs per step of the vmapped ensemble step."""
-  compiled, state, log_betas, flops, compile_s = _compiled_step(config)
   state, _ = compiled(state, log_betas)  # warm-up
   jax.block_until_ready(state)
-  t0 = time.perf_counter()
-  for _ in range(steps):
-    state, metrics = compiled(state, log_betas)
-  jax.block_until_ready(metrics)
-  step_s = (time.perf_counter() - t0) / steps
-  return {"step_s": step_s, "flops": flops, "compile_s": compile_s}
+  step_s = float("inf")
+  for _ in range(repeats):
+    t0 = time.perf_counter()
+    for _ in range(steps):
+      state, metrics = compiled(state, log_betas)
+    jax.block_until_ready(metrics)
+    step_s = min(step_s, (time.perf_counter() - t0) / steps)
+  return {"step_s": step_s, "program_flops": float(cost["flops"]),
+          "compile_s": compile_s}
+
+
+def _config(num_seeds: int, member_chunk: int):
+  config = default_config.get_config()
+  config.num_seeds = num_seeds
+  config.member_chunk = member_chunk
+  return config
 
 
 def main(argv):
@@ -83,36 +100,44 @@ def main(argv):
   print(f"matmul peak (2048^2 float32): {results['matmul_peak_gflops']:.1f} "
         "GFLOP/s", flush=True)
 
-  print(f"{'E':>5} {'s/step':>8} {'updates/s':>10} {'GFLOP/s':>8} "
-        f"{'% peak':>7} {'compile s':>9}")
-  for size in map(int, _SIZES.value):
-    config = default_config.get_config()
-    config.num_seeds = size
-    r = time_steps(config, steps)
-    r["updates_per_s"] = size / r["step_s"]
-    r["gflops"] = r["flops"] / r["step_s"] / 1e9
-    results[f"vmap_{size}"] = r
-    print(f"{size:5d} {r['step_s']:8.3f} {r['updates_per_s']:10.1f} "
-          f"{r['gflops']:8.2f} "
-          f"{100 * r['gflops'] / results['matmul_peak_gflops']:6.1f}% "
-          f"{r['compile_s']:9.1f}", flush=True)
-
-  # (b) one member at a time: the jitted one-member step in a Python loop.
-  config = default_config.get_config()
-  config.num_seeds = 1
-  single = time_steps(config, steps * 32)
+  # (b) first: the one-member step, whose FLOPs count every layout's.
+  single = time_steps(_config(1, 1), steps * 32)
+  flops_per_update = single["program_flops"]
+  results["flops_per_update"] = flops_per_update
   results["sequential_updates_per_s"] = 1.0 / single["step_s"]
-  if "vmap_32" in results:
-    results["vmap_speedup_32"] = (results["vmap_32"]["updates_per_s"]
-                                  / results["sequential_updates_per_s"])
+
+  print(f"{'E':>5} {'layout':>12} {'s/step':>8} {'updates/s':>10} "
+        f"{'GFLOP/s':>8} {'% peak':>7} {'compile s':>9}")
+  layouts = {"loop": 1, "vmap": 0}
+  for size in map(int, _SIZES.value):
+    for layout, chunk in layouts.items():
+      r = time_steps(_config(size, chunk), steps)
+      r["updates_per_s"] = size / r["step_s"]
+      r["gflops"] = size * flops_per_update / r["step_s"] / 1e9
+      results[f"{layout}_{size}"] = r
+      print(f"{size:5d} {layout:>12} {r['step_s']:8.4f} "
+            f"{r['updates_per_s']:10.1f} {r['gflops']:8.2f} "
+            f"{100 * r['gflops'] / results['matmul_peak_gflops']:6.1f}% "
+            f"{r['compile_s']:9.1f}", flush=True)
   print(f"sequential one-member loop: {results['sequential_updates_per_s']:.1f}"
-        f" updates/s; vmap speed-up at 32: "
-        f"{results.get('vmap_speedup_32', float('nan')):.2f}x", flush=True)
+        " updates/s", flush=True)
+  if "loop_32" in results:
+    # `vmap_speedup_32`: all 32 members vmapped; `ensemble_speedup_32`: the
+    # default layout (members in a compiled loop, one program per step).
+    for key, layout in [("vmap_speedup_32", "vmap"),
+                        ("ensemble_speedup_32", "loop")]:
+      results[key] = (results[f"{layout}_32"]["updates_per_s"]
+                      / results["sequential_updates_per_s"])
+    print(f"32 members in one step vs the sequential loop: "
+          f"{results['ensemble_speedup_32']:.2f}x (default layout), "
+          f"{results['vmap_speedup_32']:.2f}x (all vmapped)", flush=True)
 
   # (c) the default config's own step (its ensemble size) against the peak.
   default = default_config.get_config()
-  r = results.get(f"vmap_{default.num_seeds}") or time_steps(default, steps)
-  results["step_gflops"] = r["flops"] / r["step_s"] / 1e9
+  r = (results.get(f"loop_{default.num_seeds}")
+       or time_steps(default, steps))
+  results["step_gflops"] = (default.num_seeds * flops_per_update
+                            / r["step_s"] / 1e9)
   results["flop_fraction_of_peak"] = (results["step_gflops"]
                                       / results["matmul_peak_gflops"])
   print(f"default step: {results['step_gflops']:.2f} GFLOP/s = "

@@ -28,6 +28,10 @@ def get_config() -> ml_collections.ConfigDict:
   c.hidden_per_input = 3           # k: m = k n hidden units
   c.nets_per_bucket = 8            # generated networks per bucket per step
   c.batch_size = 256               # x samples per generated network
+  # Members vmapped together inside the step; groups of this many run one
+  # after another in a compiled loop (0: all at once, the fast layout on
+  # GPU/TPU; 1: fastest on CPU, see README "Performance").
+  c.member_chunk = 1
   c.num_steps = 6000
   c.learning_rate = 5e-3
   c.warmup_steps = 200

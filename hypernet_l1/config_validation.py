@@ -19,6 +19,7 @@ _MIN_INT = {
     "num_betas": 1,
     "hidden_per_input": 1,
     "nets_per_bucket": 1,
+    "member_chunk": 0,
     "batch_size": 1,
     "num_steps": 1,
     "warmup_steps": 0,

@@ -36,6 +36,29 @@ def shard_ensemble(tree, mesh: Mesh):
   return jax.device_put(tree, ensemble_shardings(tree, mesh))
 
 
+def map_ensemble(fn, xs, num_shards: int, chunk: int):
+  """`fn` applied to every member along the leading `E` axis of the tree `xs`.
+
+  The `E` axis is split into `num_shards` device shards, vmapped across them
+  (each device runs its own members); within a shard, members run `chunk` at
+  a time (vmapped) in one compiled loop (`lax.map`), and `chunk=0` vmaps the
+  whole shard. Why not always vmap: vmapping members turns every dense layer
+  of the step into a batched matmul, which XLA:CPU runs about 2x slower per
+  member than the one-member program (`benchmarks/throughput.py`); on GPU and
+  TPU, vmapping the shard is the fast layout.
+  """
+  def over_shard(xs_shard):
+    if chunk == 0:
+      return jax.vmap(fn)(xs_shard)
+    return jax.lax.map(fn, xs_shard, batch_size=None if chunk == 1 else chunk)
+
+  if num_shards == 1:
+    return over_shard(xs)
+  split = jax.tree.map(lambda a: a.reshape(num_shards, -1, *a.shape[1:]), xs)
+  return jax.tree.map(lambda a: a.reshape(-1, *a.shape[2:]),
+                      jax.vmap(over_shard)(split))
+
+
 def maybe_initialize_distributed(enabled: bool) -> None:
   """Joins a multi-host job (coordinator from the environment, e.g. SLURM/TPU)."""
   if enabled:

@@ -69,21 +69,21 @@ def _ramped_log_beta_max(config, step):
   return lo + (hi - lo) * jnp.clip(step / ramp_steps, 0.0, 1.0)
 
 
-def network_objective(config, params, key, n, log_beta, num_inputs):
-  """`log(FVU + beta C / n)` of one fresh draw on fresh `x ~ U[-1,1]^n`.
+def network_objective(config, params, key, n, log_beta, x_BxN):
+  """`log(FVU + beta C / n)` of one fresh draw on the inputs `x_BxN`.
 
-  Per network this has the minimiser of `FVU + beta C / n`; the log makes the
-  gradient scale-free across the beta range, so low-beta networks are not
-  drowned out by high-beta ones. FVU uses `var(y) = n / 12`, exact for the
-  uniform input, so every `n` counts alike.
+  `x_BxN` is drawn from `U[-1, 1]` for the whole padding bucket; only its
+  first `n` columns reach the network (padded columns of `W1` are exactly
+  zero) and the target. Per network this has the minimiser of
+  `FVU + beta C / n`; the log makes the gradient scale-free across the beta
+  range, so low-beta networks are not drowned out by high-beta ones. FVU uses
+  `var(y) = n / 12`, exact for the uniform input, so every `n` counts alike.
   """
-  net_key, x_key = jax.random.split(key)
-  net, cost = generator.generate_padded(config, params, net_key, n, log_beta,
+  num_inputs = x_BxN.shape[-1]
+  net, cost = generator.generate_padded(config, params, key, n, log_beta,
                                         num_inputs, per_index=False)
-  mask_N = jnp.arange(num_inputs) < n
-  x_BxN = jax.random.uniform(x_key, (config.batch_size, num_inputs),
-                             minval=-1.0, maxval=1.0) * mask_N
-  mse = jnp.mean((apply_target(net, x_BxN) - l1_norm(x_BxN)) ** 2)
+  y_B = l1_norm(x_BxN * (jnp.arange(num_inputs) < n))
+  mse = jnp.mean((apply_target(net, x_BxN) - y_B) ** 2)
   fvu = mse / (n / 12.0)
   cost_per_dim = cost / n
   objective = jnp.log(fvu + jnp.exp(log_beta) * cost_per_dim)
@@ -91,7 +91,12 @@ def network_objective(config, params, key, n, log_beta, num_inputs):
 
 
 def member_loss(config, params, key, member_log_beta, step):
-  """Mean objective over `nets_per_bucket` networks in every padding bucket."""
+  """Mean objective over `nets_per_bucket` networks in every padding bucket.
+
+  The networks of a bucket share one batch of inputs (each still sees fresh
+  `x ~ U[-1, 1]^n`): their first layers then act on it as one matmul, and the
+  step draws `nets_per_bucket` times fewer random inputs.
+  """
   objectives, fvus, costs = [], [], []
   log_beta_hi = _ramped_log_beta_max(config, step)
   for bucket_index, num_inputs in enumerate(config.dim_buckets):
@@ -99,8 +104,8 @@ def member_loss(config, params, key, member_log_beta, step):
     dims = np.array([d for d in config.train_dims if lower < d <= num_inputs])
     if dims.size == 0:
       continue
-    dim_key, beta_key, net_key = jax.random.split(
-        jax.random.fold_in(key, bucket_index), 3)
+    dim_key, beta_key, net_key, x_key = jax.random.split(
+        jax.random.fold_in(key, bucket_index), 4)
     num_nets = config.nets_per_bucket
     n_T = jax.random.choice(dim_key, jnp.asarray(dims), (num_nets,))
     log_beta_T = jax.random.uniform(beta_key, (num_nets,),
@@ -109,9 +114,10 @@ def member_loss(config, params, key, member_log_beta, step):
     if config.beta_mode == "grid":
       log_beta_T = jnp.full((num_nets,), jnp.minimum(member_log_beta,
                                                      log_beta_hi))
+    x_BxN = jax.random.uniform(x_key, (config.batch_size, num_inputs),
+                               minval=-1.0, maxval=1.0)
     obj_T, aux = jax.vmap(
-        lambda k, n, lb: network_objective(config, params, k, n, lb,
-                                           num_inputs))(
+        lambda k, n, lb: network_objective(config, params, k, n, lb, x_BxN))(
             jax.random.split(net_key, num_nets), n_T, log_beta_T)
     objectives.append(obj_T)
     fvus.append(aux["fvu"])
@@ -121,8 +127,11 @@ def member_loss(config, params, key, member_log_beta, step):
                 "complexity": jnp.mean(jnp.concatenate(costs))}
 
 
-def train_step(config, state, member_log_beta_E):
-  """One Adam update of every member; non-finite updates are skipped and logged."""
+def train_step(config, state, member_log_beta_E, num_shards=1):
+  """One Adam update of every member; non-finite updates are skipped and logged.
+
+  `num_shards`: devices the ensemble axis is split over (`map_ensemble`).
+  """
   tx = make_optimizer(config)
   step = state["step"]
   step_key = jax.random.fold_in(jax.random.fold_in(jax.random.key(config.seed),
@@ -141,8 +150,10 @@ def train_step(config, state, member_log_beta_E):
     return (keep(optax.apply_updates(params, updates), params),
             keep(new_opt_state, opt_state), finite, metrics)
 
-  params, opt_state, finite_E, metrics_E = jax.vmap(update)(
-      state["params"], state["opt_state"], keys_E, member_log_beta_E)
+  params, opt_state, finite_E, metrics_E = sharding.map_ensemble(
+      lambda member: update(*member),
+      (state["params"], state["opt_state"], keys_E, member_log_beta_E),
+      num_shards, config.member_chunk)
   first_bad = jnp.where((state["first_bad_step"] < 0) & ~finite_E, step,
                         state["first_bad_step"])
   new_state = {"step": step + 1, "params": params, "opt_state": opt_state,
@@ -151,7 +162,8 @@ def train_step(config, state, member_log_beta_E):
 
 
 # Compiled once per (frozen) config and reused by every run in the process.
-jitted_train_step = jax.jit(train_step, static_argnums=0, donate_argnums=1)
+jitted_train_step = jax.jit(train_step, static_argnums=(0, 3),
+                            donate_argnums=1)
 
 
 class NonFiniteError(RuntimeError):
@@ -209,7 +221,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     state = ckpt.restore(latest, state)
     print(f"resumed from checkpoint at step {latest}", flush=True)
   _drop_metrics_after(metrics_path, latest or 0)
-  step_fn = functools.partial(jitted_train_step, frozen)
+  step_fn = functools.partial(jitted_train_step, frozen,
+                              num_shards=mesh.devices.size)
   member_log_beta_E = sharding.shard_ensemble(
       jnp.asarray(member_log_betas(config)), mesh)
 

@@ -209,8 +209,8 @@ def test_non_finite_loss_stops_training_and_keeps_last_good_checkpoint(
   check (step 30) naming step 25 and member 1, and step 20 stays the latest."""
   real_step = train.jitted_train_step
 
-  def poisoned_step(config, state, log_betas):
-    state, metrics = real_step(config, state, log_betas)
+  def poisoned_step(config, state, log_betas, **kwargs):
+    state, metrics = real_step(config, state, log_betas, **kwargs)
     if int(state["step"]) == 25:
       params = state["params"]
       # One compile for all leaves; same sharding, so the step is not retraced.

@@ -1,5 +1,6 @@
 """The ensemble sharded over 8 (fake CPU) devices trains exactly as on one."""
 
+import chex
 import jax
 import jax.numpy as jnp
 import ml_collections
@@ -31,10 +32,34 @@ def test_sharded_steps_equal_single_device_steps(tiny_config):
   sharded_betas = sharding.shard_ensemble(log_betas, mesh)
   for _ in range(3):
     single, _ = train.jitted_train_step(frozen, single, log_betas)
-    sharded, _ = train.jitted_train_step(frozen, sharded, sharded_betas)
+    sharded, _ = train.jitted_train_step(frozen, sharded, sharded_betas,
+                                         num_shards=mesh.devices.size)
   leaf = jax.tree.leaves(sharded["params"])[0]
   assert len(leaf.sharding.device_set) == 8  # it really stayed split
   for a, b in zip(jax.tree.leaves(single["params"]),
                   jax.tree.leaves(sharded["params"])):
     np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5,
                                atol=1e-6)
+
+
+def test_map_ensemble_equals_vmap_for_every_layout():
+  xs = {"a": jnp.arange(24.0).reshape(6, 4), "b": jnp.arange(6.0)}
+  fn = lambda x: {"out": jnp.sum(x["a"] ** 2) + x["b"], "vec": x["a"] * x["b"]}
+  expected = jax.vmap(fn)(xs)
+  for num_shards, chunk in [(1, 0), (1, 1), (1, 4), (2, 1), (3, 2), (6, 0)]:
+    got = jax.jit(lambda x: sharding.map_ensemble(fn, x, num_shards, chunk))(xs)
+    chex.assert_trees_all_close(got, expected)
+
+
+def test_member_chunk_does_not_change_training(tiny_config):
+  tiny_config.num_seeds = 4
+  results = []
+  for chunk in (0, 1, 3):
+    tiny_config.member_chunk = chunk
+    frozen = ml_collections.FrozenConfigDict(tiny_config)
+    log_betas = jnp.asarray(train.member_log_betas(tiny_config))
+    state, _ = train.jitted_train_step(frozen, train.init_state(tiny_config),
+                                       log_betas)
+    results.append(state["params"])
+  chex.assert_trees_all_close(results[0], results[1], rtol=1e-5, atol=1e-6)
+  chex.assert_trees_all_close(results[0], results[2], rtol=1e-5, atol=1e-6)
