@@ -4,7 +4,9 @@ Everything is computed on a fixed probe batch `x ~ U[-1, 1]^n` in one jitted
 call per stack: a `TargetNet` whose leaves carry leading batch axes (seeds x
 betas x checkpoints, ...) is flattened, padded to a size bucket (one compile per
 `(n, m)` and bucket) and vmapped, in chunks for long stacks, with no Python
-loop per network.
+loop per network. Networks padded to more inputs than their `n` (as generated)
+are classified as they are, with `n` given: one compile serves all `n` of a
+padded size, and the results are those of the exact networks.
 
 Vocabulary. A unit is *active* when its output contribution
 `|w2_j| std_x swish(pre_j)` is not negligible next to the whole net's; *tied*
@@ -90,12 +92,47 @@ def probe_batch(n: int, size: int = PROBE_SIZE,
   return x_PxN
 
 
-def order_parameters_single(net: TargetNet, x_PxN: jax.Array,
+def probe_batches(dims, size: int = PROBE_SIZE,
+                  seed: int = PROBE_SEED) -> list[np.ndarray]:
+  """`probe_batch(n)` for every `n` in `dims`, from one draw and one compile.
+
+  Drawn one `n` at a time, the probes cost a compile each (0.17 s; 10 s for
+  n = 5..64, a quarter of an evaluation of those dims). With
+  `jax_threefry_partitionable` (JAX's default) a draw's values depend on the
+  flat index only, so `probe_batch(n)` is the first `size * n` values of one
+  flat draw.
+  """
+  if not jax.config.jax_threefry_partitionable:
+    return [probe_batch(n, size, seed) for n in dims]
+  flat = np.array(jax.random.uniform(jax.random.key(seed), (size * max(dims),),
+                                     minval=-1.0, maxval=1.0))
+  return [flat[:size * n].reshape(size, n) for n in dims]
+
+
+def padded_probe(x_PxN: np.ndarray, num_inputs: int) -> np.ndarray:
+  """A probe batch padded with zero columns to `[size, num_inputs]`.
+
+  Zero probes on padded inputs keep them out of every pre-activation, so a
+  padded net on this probe computes what its exact cut does on `x_PxN`.
+  """
+  return np.pad(x_PxN, [(0, 0), (0, num_inputs - x_PxN.shape[1])])
+
+
+def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
                             th: Thresholds = THRESHOLDS
                             ) -> dict[str, jax.Array]:
-  """Traceable order parameters (scalars) of one unbatched net on probes."""
+  """Traceable order parameters (scalars) of one unbatched net on probes.
+
+  `n` (traced) is the number of real inputs: a net padded to more inputs
+  (`hypernet.assemble`: padded inputs' weights and padded units exactly zero)
+  and probed with zeros there (`padded_probe`) gives the order parameters of
+  its exact cut (`hypernet.to_exact`), so one compile serves every `n` of a
+  padding bucket. Dead units change nothing; means over inputs and `n` itself
+  are what padding would change, so they count the first `n` inputs only.
+  """
   w1_MxN, b1_M, w2_M, b2 = net
-  n = w1_MxN.shape[1]
+  in_mask_N = jnp.arange(w1_MxN.shape[1]) < n
+  n = jnp.asarray(n, w1_MxN.dtype)
   tiny = 1e-12
 
   pre_PxM = x_PxN @ w1_MxN.T + b1_M[None, :]
@@ -111,8 +148,8 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array,
 
   sq_MxN = w1_MxN ** 2
   spec_M = jnp.max(sq_MxN, axis=1) / (jnp.sum(sq_MxN, axis=1) + tiny)
-  tie_onehot_MxN = jax.nn.one_hot(jnp.argmax(sq_MxN, axis=1), n,
-                                  dtype=w1_MxN.dtype)
+  tie_onehot_MxN = jax.nn.one_hot(jnp.argmax(sq_MxN, axis=1),
+                                  w1_MxN.shape[1], dtype=w1_MxN.dtype)
   tie_w_M = jnp.sum(w1_MxN * tie_onehot_MxN, axis=1)
   runner_up_M = jnp.max(jnp.where(tie_onehot_MxN > 0, 0.0, sq_MxN), axis=1)
   tied_M = (active_M & (spec_M >= th.tied)
@@ -151,7 +188,9 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array,
   # (swish(u) - swish(-u) = u), so the textbook large-bias unit (pre-activation
   # of one sign) is counted separately.
   abs_MxN = jnp.abs(w1_MxN)
-  cv_M = jnp.std(abs_MxN, axis=1) / (jnp.mean(abs_MxN, axis=1) + tiny)
+  mean_abs_M = jnp.sum(abs_MxN, axis=1) / n
+  dev_MxN = jnp.where(in_mask_N, abs_MxN - mean_abs_M[:, None], 0.0)
+  cv_M = jnp.sqrt(jnp.sum(dev_MxN ** 2, axis=1) / n) / (mean_abs_M + tiny)
   align_M = -(slope_MxN @ sign_N) / (
       jnp.linalg.norm(slope_MxN, axis=1) * jnp.sqrt(n_one) + tiny)
   uniform_M = dense_M & (cv_M <= th.uniform_cv)
@@ -178,8 +217,8 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array,
       "n_tied": jnp.sum(tied_M),
       "specialization": (jnp.sum(spec_M * active_M)
                          / jnp.maximum(n_active, 1)),
-      "coverage": jnp.mean(pos_N | neg_N),
-      "double_sided": jnp.mean(pos_N & neg_N),
+      "coverage": jnp.sum(pos_N | neg_N) / n,
+      "double_sided": jnp.sum(pos_N & neg_N) / n,
       "pos_share": jnp.sum(sign_N > 0) / jnp.maximum(n_one, 1),
       "correction": correction,
       "correction_agree": correction_agree,
@@ -224,9 +263,10 @@ def _bucket(size: int) -> int:
 
 
 @functools.partial(jax.jit, static_argnames=("th",))
-def _analyse(net_flat: TargetNet, x_PxN: jax.Array, th: Thresholds):
+def _analyse(net_flat: TargetNet, x_PxN: jax.Array, n: jax.Array,
+             th: Thresholds):
   """Order parameters and label codes of a flat stack `[E, ...]` of nets."""
-  one = lambda net: order_parameters_single(net, x_PxN, th)
+  one = lambda net: order_parameters_single(net, x_PxN, n, th)
   if net_flat.w2.shape[0] <= _CHUNK:
     params = jax.vmap(one)(net_flat)
   else:  # chunks bound the [chunk, probe, m] activations of long stacks
@@ -234,13 +274,16 @@ def _analyse(net_flat: TargetNet, x_PxN: jax.Array, th: Thresholds):
   return params, label_code(params, th)
 
 
-def _run(net: TargetNet, probe_x, th: Thresholds):
+def _run(net: TargetNet, probe_x, th: Thresholds, n: int | None):
   """Flattens the batch axes, pads to a bucket, analyses, restores them."""
   # NumPy for the reshaping: eager jnp ops would compile once per stack shape.
   net = TargetNet(*(np.asarray(leaf, np.float32) for leaf in net))
-  m, n = net.W1.shape[-2:]
+  m, num_inputs = net.W1.shape[-2:]
+  n = num_inputs if n is None else int(n)
+  if not 1 <= n <= num_inputs:
+    raise ValueError(f"n must lie in [1, {num_inputs}], got {n}")
   batch = net.w2.shape[:-1]
-  if (net.W1.shape != (*batch, m, n) or net.b1.shape != (*batch, m)
+  if (net.W1.shape != (*batch, m, num_inputs) or net.b1.shape != (*batch, m)
       or net.b2.shape != batch):
     raise ValueError(
         f"inconsistent TargetNet shapes {[leaf.shape for leaf in net]}")
@@ -251,20 +294,30 @@ def _run(net: TargetNet, probe_x, th: Thresholds):
              [(0, pad)] + [(0, 0)] * (leaf.ndim - len(batch)))
       for leaf in net))
   if probe_x is None:
-    probe_x = probe_batch(n)
+    probe_x = padded_probe(probe_batch(n), num_inputs)
   params, codes = jax.device_get(
-      _analyse(flat, np.asarray(probe_x, np.float32), th))
+      _analyse(flat, np.asarray(probe_x, np.float32), np.int32(n), th))
   return ({k: v[:size].reshape(batch) for k, v in params.items()},
           codes[:size].reshape(batch))
 
 
-def order_parameters(net: TargetNet, probe_x=None,
-                     th: Thresholds = THRESHOLDS) -> dict[str, np.ndarray]:
-  """Order parameters (DESIGN section 5), NumPy arrays of the batch shape."""
-  return _run(net, probe_x, th)[0]
+def order_parameters(net: TargetNet, probe_x=None, th: Thresholds = THRESHOLDS,
+                     n: int | None = None) -> dict[str, np.ndarray]:
+  """Order parameters (DESIGN section 5), NumPy arrays of the batch shape.
+
+  `n`: the nets are padded (`generator.generate_padded`) to `W1.shape[-1]`
+  inputs, `n` of them real; the results are those of `hypernet.to_exact(net,
+  n)`, from one compile for every `n` of a padded size. A `probe_x` must then
+  be zero beyond column `n` (`padded_probe`, the default).
+  """
+  return _run(net, probe_x, th, n)[0]
 
 
-def classify(net: TargetNet, probe_x=None, th: Thresholds = THRESHOLDS):
-  """Algorithm label(s): a `str` for one net, a NumPy array of `str` else."""
-  labels = np.asarray(LABELS)[np.asarray(_run(net, probe_x, th)[1])]
+def classify(net: TargetNet, probe_x=None, th: Thresholds = THRESHOLDS,
+             n: int | None = None):
+  """Algorithm label(s): a `str` for one net, a NumPy array of `str` else.
+
+  `n` and `probe_x` as in `order_parameters`.
+  """
+  labels = np.asarray(LABELS)[np.asarray(_run(net, probe_x, th, n)[1])]
   return str(labels) if labels.ndim == 0 else labels

@@ -9,19 +9,29 @@ import jax.numpy as jnp
 import numpy as np
 
 from hypernet_l1 import generator
-from hypernet_l1.target import apply_target, error_metrics, l1_norm
+from hypernet_l1.target import (TargetNet, apply_target, error_metrics,
+                                l1_norm)
 
 # Fixed keys: evaluations of different checkpoints see the same draws and x.
 X_KEY = jax.random.key(12345)
 
 
-def network_metrics(config, params, n, log_beta, draw_key, num_inputs,
-                    batch_size):
-  """Relative RMS, FVU and complexity per input of one draw, on fixed `x`."""
-  net, cost = generator.generate_padded(config, params, draw_key, n, log_beta,
-                                        num_inputs)
+def eval_inputs(n, num_inputs: int, batch_size: int) -> jax.Array:
+  """The fixed evaluation inputs `x: [batch_size, num_inputs]` for `n` inputs.
+
+  Drawn at the padded size and zero beyond column `n`, so every network of
+  one dim and padded size sees the same `x`.
+  """
   x_BxN = jax.random.uniform(X_KEY, (batch_size, num_inputs), minval=-1.0,
-                             maxval=1.0) * (jnp.arange(num_inputs) < n)
+                             maxval=1.0)
+  return x_BxN * (jnp.arange(num_inputs) < n)
+
+
+def network_metrics(net: TargetNet, cost, n, x_BxN) -> dict[str, jax.Array]:
+  """Relative RMS, FVU on `x` (`eval_inputs`) and complexity per input of a net.
+
+  `net`, `cost`: a draw of `generator.generate_padded`.
+  """
   metrics = error_metrics(apply_target(net, x_BxN), l1_norm(x_BxN))
   return {**metrics, "complexity": cost / n}
 
@@ -34,8 +44,13 @@ def ensemble_metrics(config, params_E, n_S, log_beta_B, draw_seeds_D,
   `config` must be hashable (`ml_collections.FrozenConfigDict`).
   """
   keys_D = jax.vmap(jax.random.key)(draw_seeds_D)
-  fn = lambda p, n, lb, k: network_metrics(config, p, n, lb, k, num_inputs,
-                                           config.eval.batch_size)
+
+  def fn(params, n, log_beta, key):
+    net, cost = generator.generate_padded(config, params, key, n, log_beta,
+                                          num_inputs)
+    return network_metrics(
+        net, cost, n, eval_inputs(n, num_inputs, config.eval.batch_size))
+
   for axes in [(None, None, None, 0), (None, None, 0, None),
                (None, 0, None, None), (0, None, None, None)]:
     fn = jax.vmap(fn, in_axes=axes)

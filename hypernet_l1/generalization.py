@@ -3,11 +3,10 @@
 `evaluate_dims` asks a trained run for networks at any input dimension, seen
 in training or not, and reports per network the error on the fixed
 evaluation inputs (`evaluation.network_metrics`), the complexity, and the
-algorithm label (`analysis.classify`). Dimensions share padding buckets: one
-compiled call per bucket evaluates every (member, beta, dim, draw) in it and
-returns the padded networks, which are cut to exact size on the host and
-classified per dimension (the classifier needs exact shapes: padded inputs
-would look uncovered).
+algorithm label (that of `analysis.classify`). Dimensions share padding
+buckets: one compiled call per bucket generates every (member, beta, dim,
+draw) network in it once, scores it and classifies it padded, with its `n`
+(`analysis.order_parameters_single`), so nothing compiles per dimension.
 """
 
 import functools
@@ -22,7 +21,7 @@ import numpy as np
 from hypernet_l1 import analysis
 from hypernet_l1 import evaluation
 from hypernet_l1 import generator
-from hypernet_l1 import hypernet
+from hypernet_l1 import noise as noise_lib
 from hypernet_l1 import run as run_lib
 from hypernet_l1 import train
 
@@ -60,42 +59,71 @@ def dim_buckets(dims: Sequence[int], buckets) -> dict[int, list[int]]:
   return dict(sorted(grouped.items()))
 
 
-# LLVM -O2 whatever XLA_FLAGS says: XLA:CPU's default -O3 doubled this
-# program's compile time (10 s instead of 5 s per bucket at n = 16 and 64) and
-# ran it no faster; -O0 (launch.evaluate's default) ran it 3x slower.
-@functools.partial(jax.jit, static_argnums=(0, 6),
-                   compiler_options={"xla_backend_optimization_level": 2})
-def bucket_metrics(config, params_E, member_P, log_beta_P, n_S, seeds_D,
-                   num_inputs):
-  """Metrics `[P, S, D]` and padded networks of pairs x dims x draws, one call.
+# LLVM -O0: this program runs once per evaluation, on a few draws; at -O3 it
+# took 9 s instead of 1.2 s, nearly all of it compiling.
+@functools.partial(jax.jit, static_argnums=(0, 2),
+                   compiler_options={"xla_backend_optimization_level": 0})
+def draw_noises(config, seeds_D, num_inputs):
+  """The noise of every draw seed at `num_inputs` inputs, leaves `[D, ...]`.
 
-  Each network goes through `evaluation.ensemble_metrics`, the same function
-  the training report uses, mapped sequentially (`lax.map`) rather than
-  vmapped: at n = 64 the vmapped form holds `[networks, eval batch, 3n]`
-  activations at once (6 GB for 2048 networks) and ran 4x slower on CPU.
-  The returned networks (for the labels) are drawn a second time: XLA does
-  not merge the two draws (+20% run time at n = 40), the price of keeping
-  `ensemble_metrics` the one definition of the metrics.
+  A network's noise depends on its draw's key only, so the draws are made
+  once for all members, betas and dims (`generator.generate_from_noise`), at
+  the largest size (`noise.first_inputs` cuts them per bucket).
   """
-  idx = [g.ravel() for g in jnp.meshgrid(
-      jnp.arange(member_P.shape[0]), jnp.arange(n_S.shape[0]),
-      jnp.arange(seeds_D.shape[0]), indexing="ij")]
+  return jax.vmap(lambda seed: noise_lib.draw_noise(
+      jax.random.key(seed), num_inputs, config.hidden_per_input,
+      config.model.code_dim))(seeds_D)
 
-  def one(psd):
-    p, s, d = psd
-    params = jax.tree.map(lambda a: a[member_P[p]], params_E)
-    metrics = evaluation.ensemble_metrics(
-        config, jax.tree.map(lambda a: a[None], params), n_S[s][None],
-        log_beta_P[p][None], seeds_D[d][None], num_inputs)
-    net, _ = generator.generate_padded(config, params,
-                                       jax.random.key(seeds_D[d]), n_S[s],
-                                       log_beta_P[p], num_inputs)
-    return {k: v.reshape(()) for k, v in metrics.items()}, net
 
-  metrics, nets = jax.lax.map(one, idx)
-  shape = (member_P.shape[0], n_S.shape[0], seeds_D.shape[0])
-  return jax.tree.map(lambda a: a.reshape(shape + a.shape[1:]),
-                      (metrics, nets))
+# LLVM -O2 whatever XLA_FLAGS says: -O0 (the test suite's flag) ran this
+# program 5x slower; -O1 to -O3 compile it (2.1-2.4 s at N = 32 and 64) and
+# run it alike.
+@functools.partial(jax.jit, static_argnums=(0, 7, 8),
+                   compiler_options={"xla_backend_optimization_level": 2})
+def bucket_metrics(config, params_E, member_P, log_beta_P, n_S, noise_D,
+                   probe_SxPxN, num_inputs, labels):
+  """Metrics and label codes `[P, S, D]` of pairs x dims x draws, one call.
+
+  Each network is generated once, from its draw's noise (`draw_noises`),
+  scored by `evaluation.network_metrics` and, with `labels`, classified
+  padded (`analysis.order_parameters_single` with its `n`, on `probe_SxPxN`
+  = `analysis.padded_probe` per dim): the labels of its exact cut. Dims and
+  networks run one after the other (`lax.map`): vmapped, the networks hold
+  `[networks, eval batch, 3N]` activations at once (6 GB for 2048 networks
+  at N = 64) and ran slower even in chunks of 8. A dim's networks are
+  generated in one loop and scored in a second: fused into one, the swish
+  read its bias strided from the hypernetwork's output and ran unvectorised
+  (2.8x the time per network at N = 32).
+  """
+  noise_D = jax.vmap(lambda nz: noise_lib.first_inputs(nz, num_inputs))(
+      noise_D)
+  p_X, d_X = (g.ravel() for g in jnp.meshgrid(
+      jnp.arange(member_P.shape[0]), jnp.arange(noise_D.eps_w2_KxN.shape[0]),
+      indexing="ij"))
+
+  def per_dim(n_and_probe):
+    n, probe_PxN = n_and_probe
+    x_BxN = evaluation.eval_inputs(n, num_inputs, config.eval.batch_size)
+
+    def generate(pd):
+      p, d = pd
+      return generator.generate_from_noise(
+          config, jax.tree.map(lambda a: a[member_P[p]], params_E),
+          jax.tree.map(lambda a: a[d], noise_D), n, log_beta_P[p])
+
+    def score(net_and_cost):
+      net, cost = net_and_cost
+      out = evaluation.network_metrics(net, cost, n, x_BxN)
+      if labels:
+        out["label"] = analysis.label_code(
+            analysis.order_parameters_single(net, probe_PxN, n))
+      return out
+
+    return jax.lax.map(score, jax.lax.map(generate, (p_X, d_X)))
+
+  out_SxX = jax.lax.map(per_dim, (n_S, probe_SxPxN))
+  shape = (n_S.shape[0], member_P.shape[0], noise_D.eps_w2_KxN.shape[0])
+  return jax.tree.map(lambda a: jnp.moveaxis(a.reshape(shape), 0, 1), out_SxX)
 
 
 def _as_run(workdir_or_run) -> run_lib.Run:
@@ -139,22 +167,26 @@ def evaluate_dims(workdir_or_run, dims: Sequence[int],
   log_beta_P = np.log(beta_P).astype(np.float32)
   seen = set(config.train_dims)
 
+  buckets = dim_buckets(dims, config.dim_buckets)
+  noise_D = draw_noises(config, seeds_D.astype(np.int32), max(buckets))
+  probes = dict(zip(dims, analysis.probe_batches(dims)))
   records = []
-  for num_inputs, dims_S in dim_buckets(dims, config.dim_buckets).items():
-    metrics, nets = jax.device_get(bucket_metrics(
+  for num_inputs, dims_S in buckets.items():
+    probe_SxPxN = np.stack([analysis.padded_probe(probes[n], num_inputs)
+                            for n in dims_S])
+    out = jax.device_get(bucket_metrics(
         config, params_E, member_P, log_beta_P, np.array(dims_S, np.int32),
-        seeds_D.astype(np.int32), num_inputs))
+        noise_D, probe_SxPxN, num_inputs, labels))
+    label_PxSxD = (np.asarray(analysis.LABELS)[out["label"]] if labels
+                   else np.full(out["rel_rms"].shape, ""))
     for s, n in enumerate(dims_S):
-      if labels:  # one classify call (one compile) per dim: exact shapes
-        label_PxD = analysis.classify(hypernet.to_exact(
-            jax.tree.map(lambda a: a[:, s], nets), n))
       for p, (e, b) in enumerate(pairs):
         for d, seed in enumerate(seeds_D):
           records.append({
               "dim": n, "beta": float(betas[b]), "seed": int(seed),
               "member": e, "seen": n in seen,
-              **{k: float(metrics[k][p, s, d]) for k in METRICS},
-              "label": str(label_PxD[p, d]) if labels else ""})
+              **{k: float(out[k][p, s, d]) for k in METRICS},
+              "label": str(label_PxSxD[p, s, d])})
     if progress is not None:
       progress(f"bucket {num_inputs}: dims {dims_S[0]}..{dims_S[-1]}, "
                f"{len(pairs) * len(dims_S) * len(seeds_D)} networks")

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import ml_collections
 
 from hypernet_l1 import hypernet
-from hypernet_l1.noise import draw_noise
+from hypernet_l1.noise import Noise, draw_noise
 from hypernet_l1.target import TargetNet
 
 
@@ -29,6 +29,16 @@ def generate_padded(config, params, key: jax.Array, n: jax.Array,
   """
   noise = draw_noise(key, num_inputs, config.hidden_per_input,
                      config.model.code_dim, per_index)
+  return generate_from_noise(config, params, noise, n, log_beta)
+
+
+def generate_from_noise(config, params, noise: Noise, n: jax.Array,
+                        log_beta: jax.Array) -> tuple[TargetNet, jax.Array]:
+  """`generate_padded` from a drawn `noise`, padded to its size.
+
+  The noise depends on the draw's key only, not on `n`, beta or the member,
+  so callers generating many networks per key draw it once.
+  """
   heads = make_model(config).apply({"params": params}, noise, n, log_beta)
   return hypernet.assemble(heads, noise, n, config.regularizer,
                            config.model.prior_scale)

@@ -86,6 +86,21 @@ def _draw_bulk(key, num_inputs, hidden_per_input, code_dim) -> Noise:
                                                 1.0, -1.0))
 
 
+def first_inputs(noise: Noise, num_inputs: int) -> Noise:
+  """A per-index draw cut to its first `num_inputs` inputs.
+
+  Equal to the same key's draw at that size (`draw_noise` with `per_index`),
+  so one draw at the largest size serves every smaller one.
+  """
+  return Noise(
+      input_code_NxD=noise.input_code_NxD[:num_inputs],
+      unit_code_KxNxD=noise.unit_code_KxNxD[:, :num_inputs],
+      slot_sign_KxN=noise.slot_sign_KxN[:, :num_inputs],
+      eps_w1_KxNxN=noise.eps_w1_KxNxN[:, :num_inputs, :num_inputs],
+      eps_w2_KxN=noise.eps_w2_KxN[:, :num_inputs],
+  )
+
+
 def permute_inputs(noise: Noise, perm_N: jax.Array) -> Noise:
   """The noise of the same network with its inputs relabelled by `perm_N`."""
   return Noise(

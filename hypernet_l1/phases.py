@@ -2,7 +2,7 @@
 
 For each checkpoint step, members x betas x draw seeds of exact-size `n`
 networks are generated in one jitted call, scored on the fixed evaluation
-inputs (`evaluation.X_KEY`, as `evaluation.network_metrics` does) and
+inputs (`evaluation.eval_inputs`, as in `evaluation.network_metrics`) and
 classified in one batched call (`analysis`). The result is a flat list of
 records, one per (step, beta, seed, member): rows of `phases.csv`, input of
 `plots` and of `final_summary`.
@@ -81,8 +81,7 @@ def generate_grid(run: Run, step: int | None, n: int, betas,
 def _error_grid(net: TargetNet, batch_size: int) -> dict[str, jax.Array]:
   """Relative RMS and FVU of a stack of exact nets on the evaluation inputs."""
   n = net.W1.shape[-1]
-  x_XxN = jax.random.uniform(evaluation.X_KEY, (batch_size, n), minval=-1.0,
-                             maxval=1.0)
+  x_XxN = evaluation.eval_inputs(n, n, batch_size)
   y_X = l1_norm(x_XxN)
   fn = lambda one: error_metrics(apply_target(one, x_XxN), y_X)
   for _ in range(net.b2.ndim):

@@ -16,26 +16,18 @@ import os
 import sys
 import time
 
-# LLVM -O0 unless XLA_FLAGS says otherwise, set before jax is imported: the
-# classifier compiles once per dim, about 20% faster so (1.7 s instead of
-# 2.2 s per dim, n = 2..61); the bucket program asks for -O2 itself
-# (generalization.bucket_metrics).
-if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
-  os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
-                             + " --xla_backend_optimization_level=0")
+from absl import app
+from absl import flags
+from absl import logging
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+import numpy as np
 
-from absl import app  # noqa: E402
-from absl import flags  # noqa: E402
-from absl import logging  # noqa: E402
-import matplotlib  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-import numpy as np  # noqa: E402
-
-from hypernet_l1 import evaluation  # noqa: E402
-from hypernet_l1 import generalization  # noqa: E402
-from hypernet_l1 import run as run_lib  # noqa: E402
+from hypernet_l1 import evaluation
+from hypernet_l1 import generalization
+from hypernet_l1 import run as run_lib
 
 SHORT = {"double_sided": "DS", "pudding_pos": "P+", "pudding_neg": "P-",
          "pudding_mixed": "P+-", "convexity": "CVX", "other": "oth", "": ""}
@@ -174,8 +166,7 @@ def define_flags() -> None:
       "over its range; its training grid in grid mode).")
   flags.DEFINE_integer("seeds", 8, "Draws per member, dim and beta.")
   flags.DEFINE_integer("step", None, "Checkpoint step (default: latest).")
-  flags.DEFINE_bool("labels", True, "Classify every network (one classifier "
-                    "compile per dim).")
+  flags.DEFINE_bool("labels", True, "Classify every network.")
   flags.mark_flags_as_required(["workdir"])
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import optax
 import pytest
 
-from hypernet_l1 import algorithms, analysis
+from hypernet_l1 import algorithms, analysis, hypernet
 from hypernet_l1.target import TargetNet, apply_target, l1_norm
 
 DIMS = (4, 7, 16, 33)
@@ -311,3 +311,59 @@ def test_trained_plain_mlps_are_mixed_puddings():
   np.testing.assert_array_less(0.2, p["pos_share"])  # signs really are mixed
   np.testing.assert_array_less(p["pos_share"], 0.8)
   np.testing.assert_array_less(0, p["n_correction_units"])
+
+
+def _pad_inputs(net: TargetNet, num_inputs: int) -> TargetNet:
+  """The padded layout of `hypernet.assemble`: unit (r, a) at row r N + a.
+
+  Zero weights for padded inputs and units, as generated networks have them;
+  `hypernet.to_exact` undoes it.
+  """
+  w1, b1, w2, b2 = _np(net)
+  m, n = w1.shape
+  slots = m // n
+  rows = (np.arange(slots)[:, None] * num_inputs + np.arange(n)).reshape(-1)
+  w1_pad = np.zeros((slots * num_inputs, num_inputs), np.float32)
+  w1_pad[rows, :n] = w1
+  b1_pad = np.zeros(slots * num_inputs, np.float32)
+  w2_pad = np.zeros(slots * num_inputs, np.float32)
+  b1_pad[rows], w2_pad[rows] = b1, w2
+  return TargetNet(w1_pad, b1_pad, w2_pad, b2)
+
+
+@pytest.mark.parametrize("n", (9, 12, 16))
+def test_padded_networks_match_their_exact_cut(n):
+  """`n=` on nets padded to 16 inputs: the exact classifier's results."""
+  num_inputs = 16
+  rng = np.random.default_rng(n)
+  random_nets = [TargetNet(
+      rng.normal(size=(3 * n, n)).astype(np.float32) / np.sqrt(n),
+      rng.normal(size=3 * n).astype(np.float32),
+      rng.normal(size=3 * n).astype(np.float32) / np.sqrt(3 * n),
+      np.float32(rng.normal())) for _ in range(4)]
+  nets = ([net for _, net, _ in _ideal_cases(n)] + random_nets
+          + [_disguise(net, seed=i)
+             for i, (_, net, _) in enumerate(_ideal_cases(n))]
+          + [algorithms.convexity(n, jax.random.key(s)) for s in range(3)]
+          + [_smeared_pudding(n, _mixed_sign(n)), _half_and_half(n),
+             _pair_corrected_pudding(n, -1)])
+  exact = _stack(nets)
+  padded = _stack([_pad_inputs(net, num_inputs) for net in nets])
+  chex.assert_trees_all_equal(hypernet.to_exact(padded, n), exact)
+  labels = analysis.classify(exact)
+  assert len(set(labels)) >= 5  # the cases span the labels
+  np.testing.assert_array_equal(analysis.classify(padded, n=n), labels)
+  chex.assert_trees_all_close(analysis.order_parameters(padded, n=n),
+                              analysis.order_parameters(exact),
+                              atol=1e-5, rtol=1e-4)
+
+
+def test_probes_of_many_dims_equal_the_probe_of_each():
+  dims = [9, 3, 16, 9]
+  for n, x_PxN in zip(dims, analysis.probe_batches(dims)):
+    np.testing.assert_array_equal(x_PxN, analysis.probe_batch(n))
+  x_PxN = analysis.padded_probe(analysis.probe_batch(5), 8)
+  np.testing.assert_array_equal(x_PxN[:, :5], analysis.probe_batch(5))
+  np.testing.assert_array_equal(x_PxN[:, 5:], 0.0)
+  with pytest.raises(ValueError, match="n must lie"):
+    analysis.classify(algorithms.pudding(4), n=5)

@@ -54,11 +54,10 @@ def test_batched_records_equal_networks_evaluated_alone(tiny_run, records):
   run = hl1.load_run(tiny_run)
   config = run.config
   n = 5  # padded to 8 in the batch: the cut to exact size is exercised
-  # network_metrics' x: drawn at the padded size, its first n columns used.
-  x_BxN = jax.random.uniform(
-      evaluation.X_KEY,
-      (config.eval.batch_size, generator.bucket_for(n, config.dim_buckets)),
-      minval=-1.0, maxval=1.0)[:, :n]
+  # The evaluation inputs of the padded size, cut to the first n columns.
+  x_BxN = evaluation.eval_inputs(
+      n, generator.bucket_for(n, config.dim_buckets),
+      config.eval.batch_size)[:, :n]
   batched = [r for r in records if r["dim"] == n]
   nets = [run.generate(n, r["beta"], seed=r["seed"], member=r["member"])
           for r in batched]

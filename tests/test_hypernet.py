@@ -1,7 +1,5 @@
 """Generated networks: shapes, padding, permutation symmetry, no recompiles."""
 
-import functools
-
 import chex
 import jax
 import jax.numpy as jnp
@@ -11,7 +9,7 @@ import pytest
 
 from hypernet_l1 import generator
 from hypernet_l1 import hypernet
-from hypernet_l1.noise import draw_noise, permute_inputs
+from hypernet_l1.noise import draw_noise, first_inputs, permute_inputs
 from hypernet_l1.target import apply_target
 
 
@@ -27,17 +25,11 @@ def _generate(config, params, key, n, log_beta, num_inputs):
             jnp.int32(n), jnp.float32(log_beta), num_inputs)
 
 
-@functools.partial(jax.jit, static_argnums=0)
-def _assemble_from_noise(config, params, noise, n):
-  heads = generator.make_model(config).apply({"params": params}, noise,
-                                             n, jnp.float32(-5.0))
-  return hypernet.assemble(heads, noise, n, config.regularizer,
-                           config.model.prior_scale)
-
-
-def _heads_and_net(config, params, noise, n):
-  return _assemble_from_noise(ml_collections.FrozenConfigDict(config), params,
-                              noise, jnp.int32(n))
+def _from_noise(config, params, noise, n):
+  """Jitted `generate_from_noise` at log beta -5."""
+  fn = jax.jit(generator.generate_from_noise, static_argnums=0)
+  return fn(ml_collections.FrozenConfigDict(config), params, noise,
+            jnp.int32(n), jnp.float32(-5.0))
 
 
 @pytest.mark.parametrize("n", [1, 3, 8, 13])
@@ -62,6 +54,13 @@ def test_padding_does_not_change_the_network(tiny_config, params, regularizer):
                              apply_target(exact, x[:, :n]), atol=1e-5)
 
 
+def test_a_draw_cut_to_fewer_inputs_is_the_smaller_draw(tiny_config):
+  draw = lambda num_inputs: draw_noise(
+      jax.random.key(7), num_inputs, tiny_config.hidden_per_input,
+      tiny_config.model.code_dim)
+  chex.assert_trees_all_equal(first_inputs(draw(8), 5), draw(5))
+
+
 @pytest.mark.parametrize("regularizer", ["l1", "l0", "kl"])
 def test_permuting_the_draw_permutes_the_function(tiny_config, params,
                                                   regularizer):
@@ -71,15 +70,15 @@ def test_permuting_the_draw_permutes_the_function(tiny_config, params,
   noise = draw_noise(jax.random.key(5), n, tiny_config.hidden_per_input,
                      tiny_config.model.code_dim)
   perm = jax.random.permutation(jax.random.key(6), n)
-  net, cost = _heads_and_net(tiny_config, params, noise, n)
-  net_p, cost_p = _heads_and_net(tiny_config, params,
-                                 permute_inputs(noise, perm), n)
+  net, cost = _from_noise(tiny_config, params, noise, n)
+  net_p, cost_p = _from_noise(tiny_config, params,
+                              permute_inputs(noise, perm), n)
   x = jax.random.uniform(jax.random.key(7), (128, n), minval=-1, maxval=1)
   np.testing.assert_allclose(apply_target(net_p, x[:, perm]),
                              apply_target(net, x), rtol=1e-4, atol=1e-4)
   np.testing.assert_allclose(cost_p, cost, rtol=1e-4)
   # And it is not trivially symmetric: the draw does depend on the inputs' codes.
-  other, _ = _heads_and_net(tiny_config, params, draw_noise(
+  other, _ = _from_noise(tiny_config, params, draw_noise(
       jax.random.key(8), n, tiny_config.hidden_per_input,
       tiny_config.model.code_dim), n)
   assert not np.allclose(apply_target(other, x), apply_target(net, x))
