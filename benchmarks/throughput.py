@@ -94,6 +94,7 @@ def _config(num_seeds: int, member_chunk: int):
 
 def main(argv):
   del argv
+  sharding.use_cpu_cores_as_devices()  # as launch.train does
   steps = _STEPS.value
   results = {"devices": [str(d) for d in jax.devices()]}
   results["matmul_peak_gflops"] = matmul_peak_gflops()

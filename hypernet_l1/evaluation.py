@@ -12,8 +12,9 @@ from hypernet_l1 import generator
 from hypernet_l1.target import (TargetNet, apply_target, error_metrics,
                                 l1_norm)
 
-# Fixed keys: evaluations of different checkpoints see the same draws and x.
-X_KEY = jax.random.key(12345)
+# Fixed seed: evaluations of different checkpoints see the same x. (A seed,
+# not a key: a key made at import would start JAX's backends on import.)
+X_SEED = 12345
 
 
 def eval_inputs(n, num_inputs: int, batch_size: int) -> jax.Array:
@@ -22,7 +23,7 @@ def eval_inputs(n, num_inputs: int, batch_size: int) -> jax.Array:
   Drawn at the padded size and zero beyond column `n`, so every network of
   one dim and padded size sees the same `x`.
   """
-  x_BxN = jax.random.uniform(X_KEY, (batch_size, num_inputs), minval=-1.0,
+  x_BxN = jax.random.uniform(jax.random.key(X_SEED), (batch_size, num_inputs), minval=-1.0,
                              maxval=1.0)
   return x_BxN * (jnp.arange(num_inputs) < n)
 

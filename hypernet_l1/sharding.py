@@ -5,6 +5,7 @@ split over a 1-D mesh named "ensemble"; the compiled step then runs each
 member where its parameters live, with no communication but the metrics.
 """
 
+import os
 
 import jax
 import numpy as np
@@ -57,6 +58,23 @@ def map_ensemble(fn, xs, num_shards: int, chunk: int):
   split = jax.tree.map(lambda a: a.reshape(num_shards, -1, *a.shape[1:]), xs)
   return jax.tree.map(lambda a: a.reshape(-1, *a.shape[2:]),
                       jax.vmap(over_shard)(split))
+
+
+def use_cpu_cores_as_devices(count: int = 0) -> None:
+  """Exposes `count` CPU devices (0: one per core this process may use).
+
+  Each CPU device runs its shard of the ensemble in its own thread, so on a
+  CPU host the members spread over the cores as they would over GPUs: 1.5x
+  the updates per second of one device on 2 cores (README "Performance").
+  It only changes the CPU backend (GPU/TPU devices stay as they are), must
+  run before JAX first touches a device, and gives way to an explicit
+  `--xla_force_host_platform_device_count` in `XLA_FLAGS` (the tests' 8).
+  """
+  if "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", ""):
+    return
+  cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+           else os.cpu_count())  # macOS has no affinity
+  jax.config.update("jax_num_cpu_devices", count or cores)
 
 
 def maybe_initialize_distributed(enabled: bool) -> None:

@@ -26,6 +26,9 @@ _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory.")
 _DISTRIBUTED = flags.DEFINE_bool(
     "distributed", False, "Join a multi-host job: jax.distributed.initialize() "
     "reads the coordinator and process ids from the cluster environment.")
+_CPU_DEVICES = flags.DEFINE_integer(
+    "cpu_devices", 0, "CPU devices to split the ensemble over when running "
+    "on CPU (0: one per available core).")
 flags.mark_flags_as_required(["config", "workdir"])
 
 # Errors of the user's making: say what to change, not where the code was.
@@ -39,6 +42,7 @@ def main(argv):
   try:
     # Before the first device call, so a bad config costs no compile or write.
     config_validation.validate(_CONFIG.value)
+    sharding.use_cpu_cores_as_devices(_CPU_DEVICES.value)
     sharding.maybe_initialize_distributed(_DISTRIBUTED.value)
     print(f"process {jax.process_index()}/{jax.process_count()}, "
           f"devices: {jax.devices()}", flush=True)

@@ -1,5 +1,9 @@
 """The ensemble sharded over 8 (fake CPU) devices trains exactly as on one."""
 
+import os
+import subprocess
+import sys
+
 import chex
 import jax
 import jax.numpy as jnp
@@ -63,3 +67,20 @@ def test_member_chunk_does_not_change_training(tiny_config):
     results.append(state["params"])
   chex.assert_trees_all_close(results[0], results[1], rtol=1e-5, atol=1e-6)
   chex.assert_trees_all_close(results[0], results[2], rtol=1e-5, atol=1e-6)
+
+
+def _device_count_in_fresh_process(xla_flags: str, count: int) -> int:
+  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+  env["XLA_FLAGS"] = xla_flags
+  code = ("from hypernet_l1 import sharding; "
+          f"sharding.use_cpu_cores_as_devices({count}); "
+          "import jax; print(jax.device_count())")
+  out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                       capture_output=True, text=True, timeout=120)
+  return int(out.stdout.split()[-1])
+
+
+def test_cpu_cores_become_devices_unless_xla_flags_say_otherwise():
+  assert _device_count_in_fresh_process("", 3) == 3
+  assert _device_count_in_fresh_process(
+      "--xla_force_host_platform_device_count=5", 3) == 5
