@@ -12,6 +12,7 @@ import numpy as np
 
 from hypernet_l1 import checkpointing
 from hypernet_l1 import generator
+from hypernet_l1 import sharding
 from hypernet_l1 import train
 from hypernet_l1.target import TargetNet
 
@@ -48,7 +49,14 @@ class Run:
     if step not in self.steps:
       raise RunError(f"no checkpoint at step {step}; have {self.steps}")
     if step not in self._params_by_step:
+      # Laid out for this process's devices, whatever the run was saved on
+      # (a 2-device training run opens in a 1-device analysis).
       like = jax.eval_shape(lambda: train.init_state(self.config))
+      mesh = sharding.ensemble_mesh(train.ensemble_size(self.config))
+      like = jax.tree.map(
+          lambda leaf, where: jax.ShapeDtypeStruct(leaf.shape, leaf.dtype,
+                                                   sharding=where),
+          like, sharding.ensemble_shardings(like, mesh))
       self._params_by_step[step] = self._checkpointer.restore(
           step, like)["params"]
     return self._params_by_step[step]

@@ -3,6 +3,8 @@
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import chex
 import jax
@@ -88,6 +90,23 @@ def test_load_run_generates_trained_and_untrained_dims(tiny_run, n):
   again = run.generate(n=n, beta=1e-3, seed=0, step=run.steps[-1])
   chex.assert_trees_all_equal(net, again)
   assert not np.allclose(run.generate(n=n, beta=1e-3, seed=1).W1, net.W1)
+
+
+def test_run_saved_on_two_devices_opens_on_one(tiny_run):
+  """The tiny run's 2 members were saved split over 2 devices; a process with
+  one device (an analysis on a laptop) restores the same parameters."""
+  assert len(jax.tree.leaves(
+      hl1.load_run(tiny_run).params())[0].sharding.device_set) == 2
+  code = ("import sys, numpy as np, jax, hypernet_l1 as hl1; "
+          "assert jax.device_count() == 1; "
+          f"p = hl1.load_run({tiny_run!r}).params(); "
+          "np.save(sys.argv[1], np.asarray(jax.tree.leaves(p)[0]))")
+  out = os.path.join(tiny_run, "..", "one_device_leaf.npy")
+  env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=1"}
+  subprocess.run([sys.executable, "-c", code, out], env=env, check=True,
+                 timeout=120)
+  np.testing.assert_array_equal(
+      np.load(out), np.asarray(jax.tree.leaves(hl1.load_run(tiny_run).params())[0]))
 
 
 def test_resume_with_another_config_is_refused(tiny_run, tiny_config):
