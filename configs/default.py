@@ -2,7 +2,7 @@ r"""Default run: one hypernetwork for n in 4..24 across beta, on a laptop CPU.
 
   python -m launch.train --config=configs/default.py --workdir=runs/default
 
-Trains an ensemble of independent hypernetworks (seeds) together with `vmap`,
+Trains an ensemble of independent hypernetworks (seeds) in one compiled step,
 beta sampled log-uniformly per generated network. See README "Results" for
 the measured runtime and phases.
 """
@@ -15,7 +15,7 @@ HELDOUT_INTERIOR = (11, 17)
 def get_config() -> ml_collections.ConfigDict:
   c = ml_collections.ConfigDict()
   c.seed = 0
-  c.num_seeds = 4                  # independent hypernetworks, vmapped
+  c.num_seeds = 4                  # independent hypernetworks, one step
   c.regularizer = "kl"             # "l1" | "l0" | "kl"
   c.beta_mode = "sampled"          # "sampled" (log-uniform per net) | "grid"
   c.beta_min = 1e-6

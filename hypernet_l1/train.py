@@ -1,9 +1,10 @@
-"""Training: one jitted, vmapped Optax step over an ensemble of hypernetworks.
+"""Training: one jitted Optax step over an ensemble of hypernetworks.
 
 The ensemble axis `E` leads every leaf of the state: `num_seeds` independent
 hypernetworks in `sampled` mode (beta drawn log-uniformly per generated
 network), `num_seeds * num_betas` in `grid` mode (member `s * num_betas + b`
-trains at the `b`-th grid beta). Randomness is a pure function of
+trains at the `b`-th grid beta); `sharding.map_ensemble` lays the members
+out over devices, a compiled loop and vmap. Randomness is a pure function of
 `(config.seed, step)`, so a resumed run replays the uninterrupted one.
 """
 
