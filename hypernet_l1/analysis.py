@@ -12,7 +12,8 @@ Vocabulary. A unit is *active* when its output contribution
 `|w2_j| std_x swish(pre_j)` is not negligible next to the whole net's; *tied*
 when it is active and its squared incoming weight sits mostly on one input; its
 *sign* is the sign of that tied weight (`relu(+x)` vs `relu(-x)`). An input is
-*covered* by a sign when active tied units of that sign sit on it and their
+*covered* by a sign when tied units of that sign whose pre-activation changes
+sign on the probes (relu pieces, not linear ones) sit on it and their
 kink `sum_j w2_j |W1[j, i]|` (the slope change of the relu pieces; concave
 pieces with `w2 < 0` count negative) is positive and a fair share
 (`Thresholds.minority`) of the input's total. The *correction* is what the rest
@@ -72,8 +73,10 @@ class Thresholds(NamedTuple):
   dense_sign: float = 0.9
   convex_corr: float = 0.3
   # Correction units (reported, not used by the labels): std/mean of |incoming
-  # weights| (half-normal rows: 0.76), cosine of the mean slope with -s, and
-  # for the textbook linear unit the share of probes with one pre-act sign.
+  # weights| (half-normal rows: 0.76), cosine of the mean slope with -s. Share
+  # of probes with one pre-activation sign above which a unit is linear (the
+  # textbook correction unit; a tied unit so is no relu piece, and that one
+  # does change labels).
   uniform_cv: float = 0.5
   align: float = 0.8
   linear_regime: float = 0.95
@@ -155,11 +158,18 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
   tied_M = (active_M & (spec_M >= th.tied)
             & (tie_w_M ** 2 >= th.tie_ratio ** 2 * runner_up_M))
   dense_M = active_M & ~tied_M
+  # A tied unit whose pre-activation keeps one sign on (almost) every probe
+  # works in one regime of swish: a linear piece (e.g. `0.54 x_i + 0.92`, the
+  # per-input correction of a trained L1 pudding), not a relu piece. It covers
+  # no input, and its slope counts as correction.
+  pos_frac_M = jnp.mean(pre_PxM > 0, axis=0)
+  one_regime_M = jnp.maximum(pos_frac_M, 1.0 - pos_frac_M) >= th.linear_regime
+  kinked_M = tied_M & ~one_regime_M
   # Kink w2 |w_tie|: the slope change a relu piece adds (2 for a pudding unit,
   # 1 + 1 for a double-sided pair), whatever its sharpness. Concave pieces
   # (w2 < 0) subtract from their side; a side with a small share of the
   # input's kink (a weak leftover) does not count.
-  kink_MxN = jnp.where(tied_M[:, None],
+  kink_MxN = jnp.where(kinked_M[:, None],
                        w2_M[:, None] * jnp.abs(w1_MxN) * tie_onehot_MxN, 0.0)
   pos_kink_N = jnp.sum(kink_MxN * (tie_w_M[:, None] > 0), axis=0)
   neg_kink_N = jnp.sum(kink_MxN * (tie_w_M[:, None] < 0), axis=0)
@@ -176,7 +186,7 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
   dswish_M = jnp.mean(sig_PxM * (1.0 + pre_PxM * (1.0 - sig_PxM)), axis=0)
   slope_MxN = (w2_M * dswish_M)[:, None] * w1_MxN
   tie_slope_N = jnp.sum(
-      jnp.where(tied_M[:, None], slope_MxN * tie_onehot_MxN, 0.0), axis=0)
+      jnp.where(kinked_M[:, None], slope_MxN * tie_onehot_MxN, 0.0), axis=0)
   against_N = (tie_slope_N - jnp.sum(slope_MxN, axis=0)) * sign_N  # > 0: -s_i
   correction = jnp.sum(against_N) / (
       jnp.sum(jnp.abs(tie_slope_N) * one_sided_N) + tiny)
@@ -195,9 +205,7 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
       jnp.linalg.norm(slope_MxN, axis=1) * jnp.sqrt(n_one) + tiny)
   uniform_M = dense_M & (cv_M <= th.uniform_cv)
   corr_unit_M = uniform_M & (align_M >= th.align)
-  pos_frac_M = jnp.mean(pre_PxM > 0, axis=0)
-  linear_M = uniform_M & (jnp.maximum(pos_frac_M, 1.0 - pos_frac_M)
-                          >= th.linear_regime)
+  linear_M = uniform_M & one_regime_M
   # Smeared correction: off-tie weights of tied units against the sign pattern,
   # relative to the tie weight.
   off_M = jnp.sum(w1_MxN * (1.0 - tie_onehot_MxN) * sign_N[None, :], axis=1)

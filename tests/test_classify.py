@@ -133,6 +133,25 @@ def _pair_corrected_pudding(n: int, sign, c: float = 0.3) -> TargetNet:
   return TargetNet(w1, b1, w2, np.float32(0.0))
 
 
+def _per_input_corrected_pudding(n: int, sign, c: float = 0.5,
+                                 bias: float = 10.0) -> TargetNet:
+  """The correction `-s_i x_i` by one linear-regime unit per input.
+
+  Each correction unit is tied to its input (weight `-c s_i`) but never
+  leaves swish's linear regime (`bias`), so it is not a relu piece of the
+  other sign: this is a pudding, not a double-sided net (a trained L1
+  hypernetwork built exactly this, with bias 0.92 and weight 0.54).
+  """
+  s_N = np.broadcast_to(np.asarray(sign, np.float32), (n,))
+  w1, b1, w2, _ = _np(algorithms.pudding(n, sign=sign))
+  w1[n] = 0.0  # the shared correction unit goes ...
+  w2[n] = 0.0
+  rows = n + 1 + np.arange(n)  # ... to one unit per input
+  w1[rows, np.arange(n)] = -c * s_N
+  b1[rows], w2[rows] = bias, 1.0 / c
+  return TargetNet(w1, b1, w2, np.float32(-n * bias / c))
+
+
 @pytest.mark.parametrize("n", (7, 16, 33))
 def test_imperfect_puddings(n):
   cases = []
@@ -143,6 +162,7 @@ def test_imperfect_puddings(n):
         ("two tied per input",
          algorithms.pudding(n, sign=sign, ties=2, n_corr=3), label),
         ("pair correction", _pair_corrected_pudding(n, sign), label),
+        ("per-input correction", _per_input_corrected_pudding(n, sign), label),
     ]
     if n >= 16:  # smearing is rough at small n (FVU ~0.5 at n = 7)
       cases.append(("smeared background", _smeared_pudding(n, sign), label))
