@@ -22,6 +22,11 @@ from hypernet_l1.target import TargetNet
 
 
 def _swish(z):
+  """`z sigmoid(z)` with the sigmoid as `(1 + tanh(z / 2)) / 2`.
+
+  The same function; XLA:CPU lowers `jax.nn.sigmoid` to `exp` and a divide,
+  and this form made the training step 9% faster (README "Performance").
+  """
   return z * (0.5 + 0.5 * jnp.tanh(0.5 * z))
 
 
@@ -100,7 +105,7 @@ class HyperNet(nn.Module):
                           + edge_out_bias)
     edge_KxNxNx3 = edge_out(_swish(edge_unit[:, :, None] + edge_input))
     own_TxNx3 = edge_out(_swish(edge_unit[:self.tied_slots] + edge_input
-                                  + edge_own))
+                                + edge_own))
     is_own_KxNxN = is_tied_K[:, None, None] & jnp.eye(num_inputs, dtype=bool)
     own_KxNxNx3 = jnp.pad(
         own_TxNx3, ((0, num_slots - self.tied_slots), (0, 0), (0, 0))
