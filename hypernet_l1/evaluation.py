@@ -23,8 +23,8 @@ def eval_inputs(n, num_inputs: int, batch_size: int) -> jax.Array:
   Drawn at the padded size and zero beyond column `n`, so every network of
   one dim and padded size sees the same `x`.
   """
-  x_BxN = jax.random.uniform(jax.random.key(X_SEED), (batch_size, num_inputs), minval=-1.0,
-                             maxval=1.0)
+  x_BxN = jax.random.uniform(jax.random.key(X_SEED), (batch_size, num_inputs),
+                             minval=-1.0, maxval=1.0)
   return x_BxN * (jnp.arange(num_inputs) < n)
 
 
@@ -69,14 +69,20 @@ def eval_betas(config) -> np.ndarray:
                             math.log(config.beta_max), config.eval.num_betas))
 
 
+def default_betas(config) -> np.ndarray:
+  """The grid betas in grid mode, else `eval.num_betas` log-spaced over the range."""
+  if config.beta_mode == "grid":
+    return grid_betas(config)
+  return eval_betas(config)
+
+
 def beta_table(config, params_E) -> list[dict]:
   """Medians over members and draws of n = eval.n networks, per eval beta.
 
   In grid mode each member is evaluated at the grid beta it was trained at.
   """
   n = config.eval.n
-  betas = (grid_betas(config) if config.beta_mode == "grid"
-           else eval_betas(config))
+  betas = default_betas(config)
   metrics = jax.device_get(ensemble_metrics(
       config, params_E, jnp.array([n]), jnp.log(jnp.asarray(betas)),
       jnp.arange(config.eval.num_draws), n))

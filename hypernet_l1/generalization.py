@@ -28,13 +28,6 @@ from hypernet_l1 import train
 METRICS = ("rel_rms", "fvu", "complexity")
 
 
-def default_betas(config) -> np.ndarray:
-  """The grid betas in grid mode, else `eval.num_betas` log-spaced over the range."""
-  if config.beta_mode == "grid":
-    return evaluation.grid_betas(config)
-  return evaluation.eval_betas(config)
-
-
 def member_beta_pairs(config, betas: Sequence[float],
                       members: Sequence[int]) -> list[tuple[int, int]]:
   """(member, beta index) pairs to evaluate, member-major.
@@ -142,17 +135,17 @@ def evaluate_dims(workdir_or_run, dims: Sequence[int],
   Keys: `dim`, `beta`, `seed`, `member` (ensemble index), `seen` (dim in the
   run's `train_dims`), `rel_rms`, `fvu`, `complexity` (per input), `label`
   (`analysis.classify`; `""` with `labels=False`). `seeds` is a count (draws
-  `0..seeds-1`) or the draw seeds; `betas=None` is `default_betas`; in grid
-  mode each member answers only the betas nearest its own. `progress` gets
-  one line per bucket.
+  `0..seeds-1`) or the draw seeds; `betas=None` is
+  `evaluation.default_betas`; in grid mode each member answers only the
+  betas nearest its own. `progress` gets one line per bucket.
   """
   run = _as_run(workdir_or_run)
   config = ml_collections.FrozenConfigDict(run.config)
   dims = [int(n) for n in dims]
   if not dims or min(dims) < 1:
     raise ValueError(f"dims must be integers >= 1, got {dims}")
-  betas = default_betas(config) if betas is None else np.asarray(betas,
-                                                                 np.float64)
+  betas = (evaluation.default_betas(config) if betas is None
+           else np.asarray(betas, np.float64))
   if betas.size == 0 or (betas <= 0).any():
     raise ValueError(f"betas must be > 0, got {list(betas)}")
   seeds_D = np.arange(seeds) if isinstance(seeds, int) else np.asarray(seeds)

@@ -72,7 +72,7 @@ def test_batched_records_equal_networks_evaluated_alone(tiny_run, records):
 def test_grid_mode_pairs_each_member_with_its_own_beta(tiny_config):
   tiny_config.beta_mode = "grid"
   tiny_config.num_betas = 3
-  betas = generalization.default_betas(tiny_config)
+  betas = evaluation.default_betas(tiny_config)
   np.testing.assert_allclose(betas[[0, -1]], [tiny_config.beta_min,
                                              tiny_config.beta_max], rtol=1e-5)
   pairs = generalization.member_beta_pairs(tiny_config, betas, range(6))
