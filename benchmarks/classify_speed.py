@@ -23,17 +23,23 @@ def make_stack(n: int, count: int, seed: int = 0):
   rng = np.random.default_rng(seed)
   m = 3 * n
   key = jax.random.key(seed)
-  pool = [algorithms.double_sided(n), algorithms.pudding(n, sign=+1),
-          algorithms.pudding(n, sign=-1), algorithms.mixed_pudding(n, key),
-          algorithms.convexity(n, key)]
-  pool = [TargetNet(*(np.asarray(leaf) for leaf in net)) for net in pool]
-  pool.append(TargetNet(rng.normal(size=(m, n)) / np.sqrt(n), np.zeros(m),
-                        rng.normal(size=m) / np.sqrt(m), np.zeros(())))
+  pool = {"double_sided": algorithms.double_sided(n),
+          "pudding_pos": algorithms.pudding(n, sign=+1),
+          "pudding_neg": algorithms.pudding(n, sign=-1),
+          "pudding_mixed": algorithms.mixed_pudding(n, key),
+          "convexity": algorithms.convexity(n, key),
+          "quadratic": algorithms.quadratic(n),
+          "trivial": algorithms.trivial(n, ripple=0.1),
+          "other": TargetNet(rng.normal(size=(m, n)) / np.sqrt(n), np.zeros(m),
+                             rng.normal(size=m) * np.sqrt(n / m),
+                             np.zeros(()))}
+  names = list(pool)
+  pool = [TargetNet(*(np.asarray(leaf) for leaf in pool[k])) for k in names]
   picks = rng.integers(len(pool), size=count)
   w1, b1, w2, b2 = (np.stack([pool[i][k] for i in picks]).astype(np.float32)
                     for k in range(4))
-  noise = lambda a: a + 0.01 * rng.standard_normal(a.shape).astype(np.float32)
-  expected = np.asarray(analysis.LABELS)[picks]  # the pool is in LABELS order
+  noise = lambda a: a + 0.002 * rng.standard_normal(a.shape).astype(np.float32)
+  expected = np.asarray(names)[picks]
   return TargetNet(noise(w1), noise(b1), noise(w2), b2), expected
 
 

@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 
 from hypernet_l1 import generalization  # noqa: E402
 from hypernet_l1 import run as run_lib  # noqa: E402
-from launch import evaluate as evaluate_launcher  # noqa: E402
+from launch import common  # noqa: E402
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Trained run directory.")
 _DIMS = flags.DEFINE_string("dims", "5-64", "Dims, e.g. 5-64 or 4,11,32-48.")
@@ -43,7 +43,7 @@ def main(argv):
   run = run_lib.load_run(_WORKDIR.value)
   betas = np.geomspace(run.config.beta_min, run.config.beta_max,
                        _NUM_BETAS.value)
-  dims = evaluate_launcher.parse_dims(_DIMS.value)
+  dims = common.parse_dims(_DIMS.value)
   records = generalization.evaluate_dims(
       run, dims, betas=betas, seeds=_SEEDS.value, labels=_LABELS.value,
       progress=lambda line: print(

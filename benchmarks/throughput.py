@@ -29,6 +29,7 @@ from benchmarks import classify_speed
 from configs import default as default_config
 from configs import paper as paper_config
 from hypernet_l1 import analysis
+from hypernet_l1 import layout
 from hypernet_l1 import sharding
 from hypernet_l1 import train
 
@@ -62,10 +63,10 @@ def time_steps(config, steps: int, repeats: int = 3) -> dict:
   for the compiled program (a loop body once).
   """
   frozen = ml_collections.FrozenConfigDict(config)
-  mesh = sharding.ensemble_mesh(train.ensemble_size(config))
+  mesh = sharding.ensemble_mesh(layout.ensemble_size(config))
   state = sharding.shard_ensemble(train.init_state(config), mesh)
   log_betas = sharding.shard_ensemble(
-      jnp.asarray(train.member_log_betas(config)), mesh)
+      jnp.asarray(layout.member_log_betas(config)), mesh)
   t0 = time.perf_counter()
   compiled = train.jitted_train_step.lower(
       frozen, state, log_betas, num_shards=mesh.devices.size).compile()

@@ -15,13 +15,15 @@ HELDOUT_INTERIOR = (11, 17)
 def get_config() -> ml_collections.ConfigDict:
   c = ml_collections.ConfigDict()
   c.seed = 0
+  c.task = "l1_norm"               # hypernet_l1/tasks: "l1_norm" | "sum_squares"
   c.num_seeds = 4                  # independent hypernetworks, one step
   c.regularizer = "kl"             # "l1" | "l0" | "kl"
   c.beta_mode = "sampled"          # "sampled" (log-uniform per net) | "grid"
   c.beta_min = 1e-6
   c.beta_max = 1e-1
   c.num_betas = 8                  # grid mode: members per seed, log-spaced
-  c.beta_ramp_fraction = 0.3       # top of the beta range opens over this share
+  c.beta_ramp_fraction = 0.3       # the beta range opens over this share
+  c.beta_ramp_direction = "up"     # "up": from beta_min | "down": from beta_max
   c.train_dims = tuple(d for d in range(4, 25) if d not in HELDOUT_INTERIOR)
   c.heldout_dims = HELDOUT_INTERIOR + (32, 48)
   c.dim_buckets = (8, 16, 24)      # padded sizes, each compiled once
@@ -37,6 +39,7 @@ def get_config() -> ml_collections.ConfigDict:
   c.warmup_steps = 200
   c.grad_clip = 1.0
   c.checkpoint_every = 600
+  c.checkpoint_minutes = 0.0       # also save this often (wall clock; 0: off)
   c.log_every = 100
 
   c.model = ml_collections.ConfigDict()

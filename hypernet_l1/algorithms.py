@@ -19,6 +19,9 @@ from hypernet_l1.target import TargetNet, swish
 
 # max_u 2u / (1 + e^u), at u = 1.2785: the worst per-input undershoot times k.
 KINK_ERROR = 0.55693
+# swish's minimum: swish'(U_STAR) = 0, swish''(U_STAR) = SWISH_CURVATURE.
+U_STAR = -1.2784645
+SWISH_CURVATURE = 0.2178
 
 
 def relu_k(z: jax.Array, k: float) -> jax.Array:
@@ -36,6 +39,22 @@ def _empty(n: int, m: int | None):
 def _as_net(w1_MxN, b1_M, w2_M, b2) -> TargetNet:
   return TargetNet(*(jnp.asarray(a, jnp.float32)
                      for a in (w1_MxN, b1_M, w2_M, b2)))
+
+
+def _uniform(n: int, size: int, seed: int = 0) -> np.ndarray:
+  """`x ~ U[-1, 1]^n`, float64, for the least-squares fits below."""
+  return np.random.default_rng(seed).uniform(-1.0, 1.0, (size, n))
+
+
+def _swish64(z: np.ndarray) -> np.ndarray:
+  return z / (1.0 + np.exp(-z))
+
+
+def _fit_output(h_PxW: np.ndarray, y_P: np.ndarray) -> tuple[float, float]:
+  """Least-squares `(a, b)` of `y ~ a sum_j h_j + b`."""
+  features_Px2 = np.stack([h_PxW.sum(1), np.ones(len(y_P))], axis=1)
+  (a, b), *_ = np.linalg.lstsq(features_Px2, y_P, rcond=None)
+  return float(a), float(b)
 
 
 def double_sided(n: int, scale: float = 8.0,
@@ -118,12 +137,58 @@ def convexity(n: int, key: jax.Array, scale: float = 1.0, bias: float = -1.0,
   b1_M[:width] = bias
   x_PxN = np.asarray(jax.random.uniform(k_x, (n_fit, n), minval=-1.0,
                                         maxval=1.0), np.float64)
-  pre_PxW = x_PxN @ w1_MxN[:width].T + bias
-  s_P = np.sum(pre_PxW / (1.0 + np.exp(-pre_PxW)), axis=1)  # swish, float64
-  y_P = np.sum(np.abs(x_PxN), axis=1)
-  features_Px2 = np.stack([s_P, np.ones_like(s_P)], axis=1)
-  (a, b2), *_ = np.linalg.lstsq(features_Px2, y_P, rcond=None)
+  a, b2 = _fit_output(_swish64(x_PxN @ w1_MxN[:width].T + bias),
+                      np.abs(x_PxN).sum(1))
   if a <= 0:  # convex ridges correlate positively with the norm
     raise RuntimeError(f"convexity fit gave a non-positive output scale {a}")
   w2_M[:width] = a
+  return _as_net(w1_MxN, b1_M, w2_M, b2)
+
+
+def quadratic(n: int, scale: float = 0.3, sign=+1, n_fit: int = 8192,
+              m: int | None = None) -> TargetNet:
+  """`sum|x_i| ~ c + a sum_i swish(U_STAR + k s_i x_i)`: one even unit per input.
+
+  At swish's minimum `U_STAR`, `swish(U_STAR + k x) ~ swish(U_STAR) +
+  SWISH_CURVATURE k^2 x^2 / 2`: each unit is even in its input, with no kink
+  and no slope, so no correction is needed. The output weight and `b2` are
+  the least-squares fit on `U[-1, 1]^n`; as `k = scale -> 0` the net tends to
+  the best quadratic `3/16 n + 15/16 sum x_i^2`, FVU 1/16 (the cubic term of
+  swish adds about 0.02 at `k = 0.3`). `sign` (+1, -1 or per input) is the
+  sign of each tied weight; units `n..m-1` are dead. Not in the paper:
+  predicted for `l0` at medium beta (`docs/design.md`).
+  """
+  sign_N = np.broadcast_to(np.asarray(sign, np.float64), (n,))
+  if not np.all(np.abs(sign_N) == 1):
+    raise ValueError(f"sign must be +1, -1 or an array of +-1, got {sign}")
+  w1_MxN, b1_M, w2_M, m = _empty(n, m)
+  idx = np.arange(n)
+  w1_MxN[idx, idx] = scale * sign_N
+  b1_M[:n] = U_STAR
+  x_PxN = _uniform(n, n_fit)
+  a, b2 = _fit_output(_swish64(U_STAR + scale * sign_N * x_PxN),
+                      np.abs(x_PxN).sum(1))
+  w2_M[:n] = a
+  return _as_net(w1_MxN, b1_M, w2_M, b2)
+
+
+def trivial(n: int, ripple: float = 0.0, seed: int = 0, n_fit: int = 8192,
+            m: int | None = None) -> TargetNet:
+  """The constant network `f = E sum|x_i| = n / 2`, plus an optional ripple.
+
+  Every edge is zero: the cheapest network under every measure (biases are
+  free). `ripple > 0` adds a random dense layer (rows `N(0, I)`, biases 0)
+  whose output has standard deviation `ripple * std(sum|x_i|)`, centred: a
+  network whose output barely moves.
+  """
+  w1_MxN, b1_M, w2_M, m = _empty(n, m)
+  b2 = n / 2.0
+  if ripple > 0:
+    rng = np.random.default_rng(seed)
+    w1_MxN[:] = rng.standard_normal((m, n))
+    w2_M[:] = rng.standard_normal(m)
+    x_PxN = _uniform(n, n_fit, seed + 1)
+    f_P = _swish64(x_PxN @ w1_MxN.T) @ w2_M
+    w2_M *= ripple * np.sqrt(n / 12.0) / f_P.std()
+    b2 -= float(np.mean(f_P) * ripple * np.sqrt(n / 12.0) / f_P.std())
   return _as_net(w1_MxN, b1_M, w2_M, b2)

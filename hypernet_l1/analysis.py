@@ -20,7 +20,15 @@ pieces with `w2 < 0` count negative) is positive and a fair share
 of the network adds to the mean slope `E[df/dx_i]` against the tied units' own
 slope: in a pudding the tied units give slope `s_i` and the correction gives
 `-s_i`, whether it is carried by linear-regime units, split over several, or
-smeared as weak off-tie weights of the tied units.
+smeared as weak off-tie weights of the tied units. A tied unit is *even* when
+its output does not correlate with its input (`1 - corr(h_j, x_tie)^2`: 0
+for a linear unit, 0.2 for a relu piece, about 1 for a unit biased at
+swish's minimum): a quadratic piece, neither a relu piece nor a correction.
+
+The labels (`labels.REGISTRY`) are those of the L1 norm. For another task
+(`tasks.Task.l1_labels` false) the order parameters are measured against its
+own target, and only `trivial` and `other` are given: the L1-norm algorithms
+do not describe its networks (`clusters.py` groups them instead).
 """
 
 import functools
@@ -30,12 +38,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from hypernet_l1.target import TargetNet, l1_norm
+from hypernet_l1 import labels
+from hypernet_l1 import tasks
+from hypernet_l1.target import TargetNet
 
-LABELS = ("double_sided", "pudding_pos", "pudding_neg", "pudding_mixed",
-          "convexity", "other")
-(DOUBLE_SIDED, PUDDING_POS, PUDDING_NEG, PUDDING_MIXED, CONVEXITY,
- OTHER) = range(len(LABELS))
+_CODE = labels.CODE
 
 PROBE_SIZE = 512
 PROBE_SEED = 0
@@ -61,6 +68,12 @@ class Thresholds(NamedTuple):
   fit_corr: float = 0.7
   # Double-sided: share of inputs covered by both signs.
   double_sided: float = 0.9
+  # Trivial: var(f) / var(y) on the probes below this (output std under 22%
+  # of the target's; a convexity net keeps 0.3-0.5 of the variance).
+  trivial: float = 0.05
+  # A tied unit this even in its input (`1 - corr^2`) is a quadratic piece;
+  # quadratic networks have one on `coverage` of their inputs.
+  even: float = 0.7
   # Pudding: at most this share of two-signed inputs (2 of 16), a correction
   # slope of at least `correction` times the tied slope, of sign -s_i on at
   # least `correction_agree` of the one-sided inputs.
@@ -86,30 +99,34 @@ THRESHOLDS = Thresholds()
 
 
 @functools.lru_cache(maxsize=None)
-def probe_batch(n: int, size: int = PROBE_SIZE,
-                seed: int = PROBE_SEED) -> np.ndarray:
-  """The fixed probe inputs `x ~ U[-1, 1]^n`, `[size, n]`, for every call."""
-  x_PxN = np.array(jax.random.uniform(jax.random.key(seed), (size, n),
-                                      minval=-1.0, maxval=1.0))
-  x_PxN.flags.writeable = False  # cached and shared
-  return x_PxN
+def _flat_probe(size: int, task: tasks.Task, seed: int) -> np.ndarray:
+  flat = np.array(task.sample_inputs(jax.random.key(seed), (size,)))
+  flat.flags.writeable = False  # cached and shared
+  return flat
 
 
-def probe_batches(dims, size: int = PROBE_SIZE,
+def probe_batches(dims, task: tasks.Task = tasks.DEFAULT,
+                  size: int = PROBE_SIZE,
                   seed: int = PROBE_SEED) -> list[np.ndarray]:
-  """`probe_batch(n)` for every `n` in `dims`, from one draw and one compile.
+  """The fixed probe inputs `[size, n]` of every `n` in `dims`, one draw.
 
-  Drawn one `n` at a time, the probes cost a compile each (0.17 s; 10 s for
-  n = 5..64, a quarter of an evaluation of those dims). With
-  `jax_threefry_partitionable` (JAX's default) a draw's values depend on the
-  flat index only, so `probe_batch(n)` is the first `size * n` values of one
-  flat draw.
+  A task's inputs are independent per coordinate, so the first `size * n`
+  values of one flat draw, cut into rows of `n`, are a draw for `n` inputs;
+  drawn one `n` at a time the probes cost a compile each (0.17 s; 10 s for
+  n = 5..64). For `U[-1, 1]` this is `uniform(key, (size, n))` exactly
+  (`jax_threefry_partitionable`, JAX's default, makes values depend on the
+  flat index only).
   """
-  if not jax.config.jax_threefry_partitionable:
-    return [probe_batch(n, size, seed) for n in dims]
-  flat = np.array(jax.random.uniform(jax.random.key(seed), (size * max(dims),),
-                                     minval=-1.0, maxval=1.0))
+  if not jax.config.jax_threefry_partitionable:  # then only equal-size draws
+    return [_flat_probe(size * n, task, seed).reshape(size, n) for n in dims]
+  flat = _flat_probe(size * max(dims), task, seed)
   return [flat[:size * n].reshape(size, n) for n in dims]
+
+
+def probe_batch(n: int, task: tasks.Task = tasks.DEFAULT,
+                size: int = PROBE_SIZE, seed: int = PROBE_SEED) -> np.ndarray:
+  """The fixed probe inputs `[size, n]` for every call on `n` inputs."""
+  return probe_batches([n], task, size, seed)[0]
 
 
 def padded_probe(x_PxN: np.ndarray, num_inputs: int) -> np.ndarray:
@@ -121,8 +138,60 @@ def padded_probe(x_PxN: np.ndarray, num_inputs: int) -> np.ndarray:
   return np.pad(x_PxN, [(0, 0), (0, num_inputs - x_PxN.shape[1])])
 
 
+def _units(net: TargetNet, x_PxN: jax.Array, n: jax.Array, th: Thresholds
+           ) -> dict[str, jax.Array]:
+  """Per-unit quantities `[M]` (and the net's output `f_P`) on the probes."""
+  w1_MxN, b1_M, w2_M, b2 = net
+  n = jnp.asarray(n, w1_MxN.dtype)
+  tiny = 1e-12
+  pre_PxM = x_PxN @ w1_MxN.T + b1_M[None, :]
+  sig_PxM = jax.nn.sigmoid(pre_PxM)
+  h_PxM = pre_PxM * sig_PxM  # swish
+
+  # Activity: share of the output's per-unit spread; biases do not count.
+  contrib_M = jnp.abs(w2_M) * jnp.std(h_PxM, axis=0)
+  share_M = contrib_M / (jnp.sum(contrib_M) + tiny)
+  active_M = (share_M >= th.active / n) & (contrib_M > 1e-6)
+
+  sq_MxN = w1_MxN ** 2
+  spec_M = jnp.max(sq_MxN, axis=1) / (jnp.sum(sq_MxN, axis=1) + tiny)
+  tie_M = jnp.argmax(sq_MxN, axis=1)
+  tie_onehot_MxN = jax.nn.one_hot(tie_M, w1_MxN.shape[1], dtype=w1_MxN.dtype)
+  tie_w_M = jnp.sum(w1_MxN * tie_onehot_MxN, axis=1)
+  runner_up_M = jnp.max(jnp.where(tie_onehot_MxN > 0, 0.0, sq_MxN), axis=1)
+  tied_M = (active_M & (spec_M >= th.tied)
+            & (tie_w_M ** 2 >= th.tie_ratio ** 2 * runner_up_M))
+  # A tied unit whose pre-activation keeps one sign on (almost) every probe
+  # works in one regime of swish: a linear piece (e.g. `0.54 x_i + 0.92`, the
+  # per-input correction of a trained L1 pudding), not a relu piece. It covers
+  # no input, and its slope counts as correction.
+  pos_frac_M = jnp.mean(pre_PxM > 0, axis=0)
+  one_regime_M = jnp.maximum(pos_frac_M, 1.0 - pos_frac_M) >= th.linear_regime
+  # Evenness in the tied input: an even unit (a quadratic piece near swish's
+  # minimum) neither kinks nor carries slope.
+  x_tie_PxM = x_PxN @ tie_onehot_MxN.T
+  hc_PxM = h_PxM - jnp.mean(h_PxM, axis=0)
+  xc_PxM = x_tie_PxM - jnp.mean(x_tie_PxM, axis=0)
+  cov_M = jnp.mean(hc_PxM * xc_PxM, axis=0)
+  corr2_M = cov_M ** 2 / (jnp.mean(hc_PxM ** 2, axis=0)
+                          * jnp.mean(xc_PxM ** 2, axis=0) + tiny)
+  evenness_M = 1.0 - corr2_M
+  even_M = tied_M & (evenness_M >= th.even)
+  kinked_M = tied_M & ~one_regime_M & ~even_M
+  # Mean slope E[d h_j / d pre_j] of each unit.
+  dswish_M = jnp.mean(sig_PxM * (1.0 + pre_PxM * (1.0 - sig_PxM)), axis=0)
+  return {
+      "f_P": h_PxM @ w2_M + b2, "share": share_M, "active": active_M,
+      "spec": spec_M, "tie": tie_M, "tie_onehot": tie_onehot_MxN,
+      "tie_w": tie_w_M, "tied": tied_M, "one_regime": one_regime_M,
+      "evenness": evenness_M, "even": even_M, "kinked": kinked_M,
+      "dswish": dswish_M,
+  }
+
+
 def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
-                            th: Thresholds = THRESHOLDS
+                            th: Thresholds = THRESHOLDS,
+                            task: tasks.Task = tasks.DEFAULT
                             ) -> dict[str, jax.Array]:
   """Traceable order parameters (scalars) of one unbatched net on probes.
 
@@ -133,38 +202,16 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
   padding bucket. Dead units change nothing; means over inputs and `n` itself
   are what padding would change, so they count the first `n` inputs only.
   """
-  w1_MxN, b1_M, w2_M, b2 = net
+  w1_MxN, _, w2_M, _ = net
   in_mask_N = jnp.arange(w1_MxN.shape[1]) < n
   n = jnp.asarray(n, w1_MxN.dtype)
   tiny = 1e-12
-
-  pre_PxM = x_PxN @ w1_MxN.T + b1_M[None, :]
-  sig_PxM = jax.nn.sigmoid(pre_PxM)
-  h_PxM = pre_PxM * sig_PxM  # swish
-  f_P = h_PxM @ w2_M + b2
-  y_P = l1_norm(x_PxN)
-
-  # Activity: share of the output's per-unit spread; biases do not count.
-  contrib_M = jnp.abs(w2_M) * jnp.std(h_PxM, axis=0)
-  share_M = contrib_M / (jnp.sum(contrib_M) + tiny)
-  active_M = (share_M >= th.active / n) & (contrib_M > 1e-6)
-
-  sq_MxN = w1_MxN ** 2
-  spec_M = jnp.max(sq_MxN, axis=1) / (jnp.sum(sq_MxN, axis=1) + tiny)
-  tie_onehot_MxN = jax.nn.one_hot(jnp.argmax(sq_MxN, axis=1),
-                                  w1_MxN.shape[1], dtype=w1_MxN.dtype)
-  tie_w_M = jnp.sum(w1_MxN * tie_onehot_MxN, axis=1)
-  runner_up_M = jnp.max(jnp.where(tie_onehot_MxN > 0, 0.0, sq_MxN), axis=1)
-  tied_M = (active_M & (spec_M >= th.tied)
-            & (tie_w_M ** 2 >= th.tie_ratio ** 2 * runner_up_M))
+  u = _units(net, x_PxN, n, th)
+  f_P, share_M, active_M = u["f_P"], u["share"], u["active"]
+  tied_M, kinked_M, tie_onehot_MxN = u["tied"], u["kinked"], u["tie_onehot"]
+  tie_w_M = u["tie_w"]
+  y_P = task.target(x_PxN)
   dense_M = active_M & ~tied_M
-  # A tied unit whose pre-activation keeps one sign on (almost) every probe
-  # works in one regime of swish: a linear piece (e.g. `0.54 x_i + 0.92`, the
-  # per-input correction of a trained L1 pudding), not a relu piece. It covers
-  # no input, and its slope counts as correction.
-  pos_frac_M = jnp.mean(pre_PxM > 0, axis=0)
-  one_regime_M = jnp.maximum(pos_frac_M, 1.0 - pos_frac_M) >= th.linear_regime
-  kinked_M = tied_M & ~one_regime_M
   # Kink w2 |w_tie|: the slope change a relu piece adds (2 for a pudding unit,
   # 1 + 1 for a double-sided pair), whatever its sharpness. Concave pieces
   # (w2 < 0) subtract from their side; a side with a small share of the
@@ -180,11 +227,12 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
   sign_N = jnp.where(pos_N & ~neg_N, 1.0, jnp.where(neg_N & ~pos_N, -1.0, 0.0))
   one_sided_N = sign_N != 0
   n_one = jnp.sum(one_sided_N)
+  # Inputs with an even (quadratic) piece; padded inputs have no unit.
+  even_N = (u["even"].astype(w1_MxN.dtype) @ tie_onehot_MxN) > 0
 
   # Mean slopes E[d/dx_i] of each unit's contribution; a pudding's tied units
   # give +s_i and the rest -s_i, however the rest is built.
-  dswish_M = jnp.mean(sig_PxM * (1.0 + pre_PxM * (1.0 - sig_PxM)), axis=0)
-  slope_MxN = (w2_M * dswish_M)[:, None] * w1_MxN
+  slope_MxN = (w2_M * u["dswish"])[:, None] * w1_MxN
   tie_slope_N = jnp.sum(
       jnp.where(kinked_M[:, None], slope_MxN * tie_onehot_MxN, 0.0), axis=0)
   against_N = (tie_slope_N - jnp.sum(slope_MxN, axis=0)) * sign_N  # > 0: -s_i
@@ -205,7 +253,7 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
       jnp.linalg.norm(slope_MxN, axis=1) * jnp.sqrt(n_one) + tiny)
   uniform_M = dense_M & (cv_M <= th.uniform_cv)
   corr_unit_M = uniform_M & (align_M >= th.align)
-  linear_M = uniform_M & one_regime_M
+  linear_M = uniform_M & u["one_regime"]
   # Smeared correction: off-tie weights of tied units against the sign pattern,
   # relative to the tie weight.
   off_M = jnp.sum(w1_MxN * (1.0 - tie_onehot_MxN) * sign_N[None, :], axis=1)
@@ -223,7 +271,7 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
   return {
       "n_active": n_active,
       "n_tied": jnp.sum(tied_M),
-      "specialization": (jnp.sum(spec_M * active_M)
+      "specialization": (jnp.sum(u["spec"] * active_M)
                          / jnp.maximum(n_active, 1)),
       "coverage": jnp.sum(pos_N | neg_N) / n,
       "double_sided": jnp.sum(pos_N & neg_N) / n,
@@ -234,31 +282,47 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
       "correction_unit_share": jnp.sum(share_M * corr_unit_M),
       "n_linear_units": jnp.sum(linear_M),
       "smeared": jnp.sum(share_M * tied_M * smear_M) / (tied_share + tiny),
+      "even_coverage": jnp.sum(even_N & in_mask_N) / n,
+      "evenness": (jnp.sum(share_M * tied_M * u["evenness"])
+                   / (tied_share + tiny)),
       "dense_share": jnp.sum(dense_M) / jnp.maximum(n_active, 1),
       "dense_sign": dense_sign,
       "fit_corr": fit_corr,
+      "output_var": jnp.var(f_P) / (jnp.var(y_P) + tiny),
       "fvu": jnp.mean((f_P - y_P) ** 2) / jnp.var(y_P),
       "fvu_affine": 1.0 - jnp.maximum(fit_corr, 0.0) ** 2,
   }
 
 
-def label_code(p: dict[str, jax.Array],
-               th: Thresholds = THRESHOLDS) -> jax.Array:
-  """Order parameters (any batch shape) -> index into `LABELS`; traceable."""
+def label_code(p: dict[str, jax.Array], th: Thresholds = THRESHOLDS,
+               task: tasks.Task = tasks.DEFAULT) -> jax.Array:
+  """Order parameters (any batch shape) -> index into `labels.NAMES`.
+
+  Traceable. `trivial` comes first: a net whose output barely moves is
+  never convexity, however well its small wiggles correlate with the norm.
+  """
+  trivial = p["output_var"] < th.trivial
+  if not task.l1_labels:
+    return jnp.where(trivial, _CODE["trivial"], _CODE["other"])
   structured = (p["coverage"] >= th.coverage) & (p["fit_corr"] >= th.fit_corr)
   double = structured & (p["double_sided"] >= th.double_sided)
   pudding = (structured & (p["double_sided"] <= th.one_sided_leak)
              & (p["correction"] >= th.correction)
              & (p["correction_agree"] >= th.correction_agree))
-  pud_code = jnp.where(p["pos_share"] >= 1.0, PUDDING_POS,
-                       jnp.where(p["pos_share"] <= 0.0, PUDDING_NEG,
-                                 PUDDING_MIXED))
+  pud_code = jnp.where(p["pos_share"] >= 1.0, _CODE["pudding_pos"],
+                       jnp.where(p["pos_share"] <= 0.0, _CODE["pudding_neg"],
+                                 _CODE["pudding_mixed"]))
+  quadratic = ((p["even_coverage"] >= th.coverage)
+               & (p["coverage"] <= th.one_sided_leak)
+               & (p["fit_corr"] >= th.fit_corr))
   convex = ((p["n_active"] > 0) & (p["dense_share"] >= th.dense)
             & (p["dense_sign"] >= th.dense_sign)
             & (p["fit_corr"] >= th.convex_corr))
-  return jnp.where(double, DOUBLE_SIDED,
-                   jnp.where(pudding, pud_code,
-                             jnp.where(convex, CONVEXITY, OTHER)))
+  code = jnp.where(convex, _CODE["convexity"], _CODE["other"])
+  code = jnp.where(quadratic, _CODE["quadratic"], code)
+  code = jnp.where(pudding, pud_code, code)
+  code = jnp.where(double, _CODE["double_sided"], code)
+  return jnp.where(trivial, _CODE["trivial"], code)
 
 
 def _bucket(size: int) -> int:
@@ -270,20 +334,20 @@ def _bucket(size: int) -> int:
   return -(-size // _CHUNK) * _CHUNK
 
 
-@functools.partial(jax.jit, static_argnames=("th",))
+@functools.partial(jax.jit, static_argnames=("th", "task"))
 def _analyse(net_flat: TargetNet, x_PxN: jax.Array, n: jax.Array,
-             th: Thresholds):
+             th: Thresholds, task: tasks.Task):
   """Order parameters and label codes of a flat stack `[E, ...]` of nets."""
-  one = lambda net: order_parameters_single(net, x_PxN, n, th)
+  one = lambda net: order_parameters_single(net, x_PxN, n, th, task)
   if net_flat.w2.shape[0] <= _CHUNK:
     params = jax.vmap(one)(net_flat)
   else:  # chunks bound the [chunk, probe, m] activations of long stacks
     params = jax.lax.map(one, net_flat, batch_size=_CHUNK)
-  return params, label_code(params, th)
+  return params, label_code(params, th, task)
 
 
-def _run(net: TargetNet, probe_x, th: Thresholds, n: int | None):
-  """Flattens the batch axes, pads to a bucket, analyses, restores them."""
+def _checked(net: TargetNet, n: int | None) -> tuple[TargetNet, int]:
+  """`net` as float32 NumPy leaves with consistent shapes, and its `n`."""
   # NumPy for the reshaping: eager jnp ops would compile once per stack shape.
   net = TargetNet(*(np.asarray(leaf, np.float32) for leaf in net))
   m, num_inputs = net.W1.shape[-2:]
@@ -295,37 +359,81 @@ def _run(net: TargetNet, probe_x, th: Thresholds, n: int | None):
       or net.b2.shape != batch):
     raise ValueError(
         f"inconsistent TargetNet shapes {[leaf.shape for leaf in net]}")
+  return net, n
+
+
+def _probe(probe_x, n: int, num_inputs: int, task: tasks.Task) -> np.ndarray:
+  if probe_x is None:
+    probe_x = padded_probe(probe_batch(n, task), num_inputs)
+  return np.asarray(probe_x, np.float32)
+
+
+def _run(net: TargetNet, probe_x, th: Thresholds, n: int | None,
+         task: tasks.Task):
+  """Flattens the batch axes, pads to a bucket, analyses, restores them."""
+  net, n = _checked(net, n)
+  batch = net.w2.shape[:-1]
   size = int(np.prod(batch))
   pad = _bucket(size) - size
   flat = TargetNet(*(
       np.pad(leaf.reshape(size, *leaf.shape[len(batch):]),
              [(0, pad)] + [(0, 0)] * (leaf.ndim - len(batch)))
       for leaf in net))
-  if probe_x is None:
-    probe_x = padded_probe(probe_batch(n), num_inputs)
-  params, codes = jax.device_get(
-      _analyse(flat, np.asarray(probe_x, np.float32), np.int32(n), th))
+  params, codes = jax.device_get(_analyse(
+      flat, _probe(probe_x, n, net.W1.shape[-1], task), np.int32(n), th,
+      task))
   return ({k: v[:size].reshape(batch) for k, v in params.items()},
           codes[:size].reshape(batch))
 
 
 def order_parameters(net: TargetNet, probe_x=None, th: Thresholds = THRESHOLDS,
-                     n: int | None = None) -> dict[str, np.ndarray]:
-  """Order parameters (DESIGN section 5), NumPy arrays of the batch shape.
+                     n: int | None = None,
+                     task: tasks.Task = tasks.DEFAULT) -> dict[str, np.ndarray]:
+  """Order parameters (`docs/design.md`), NumPy arrays of the batch shape.
 
   `n`: the nets are padded (`generator.generate_padded`) to `W1.shape[-1]`
   inputs, `n` of them real; the results are those of `hypernet.to_exact(net,
   n)`, from one compile for every `n` of a padded size. A `probe_x` must then
-  be zero beyond column `n` (`padded_probe`, the default).
+  be zero beyond column `n` (`padded_probe`, the default). `task`: the
+  function the nets were trained on (fit and output variance are measured
+  against it; the L1-norm labels apply to `tasks.l1_norm` only).
   """
-  return _run(net, probe_x, th, n)[0]
+  return _run(net, probe_x, th, n, task)[0]
 
 
 def classify(net: TargetNet, probe_x=None, th: Thresholds = THRESHOLDS,
-             n: int | None = None):
+             n: int | None = None, task: tasks.Task = tasks.DEFAULT):
   """Algorithm label(s): a `str` for one net, a NumPy array of `str` else.
 
-  `n` and `probe_x` as in `order_parameters`.
+  `n`, `probe_x` and `task` as in `order_parameters`.
   """
-  labels = np.asarray(LABELS)[np.asarray(_run(net, probe_x, th, n)[1])]
-  return str(labels) if labels.ndim == 0 else labels
+  codes = np.asarray(_run(net, probe_x, th, n, task)[1])
+  names = np.asarray(labels.NAMES)[codes]
+  return str(names) if names.ndim == 0 else names
+
+
+_UNIT_KEYS = ("active", "tied", "tie", "tie_w", "kinked", "even",
+              "one_regime", "evenness", "share")
+
+
+@functools.partial(jax.jit, static_argnames=("th",))
+def _unit_roles(net: TargetNet, x_PxN, n, th: Thresholds):
+  u = _units(net, x_PxN, n, th)
+  return {k: u[k] for k in _UNIT_KEYS}
+
+
+def unit_roles(net: TargetNet, n: int | None = None, th: Thresholds = THRESHOLDS,
+               task: tasks.Task = tasks.DEFAULT) -> dict[str, np.ndarray]:
+  """What the classifier sees in each hidden unit of one net, arrays `[m]`.
+
+  `active`, `tied` (with its input `tie` and weight `tie_w`), `kinked` (a
+  relu piece), `even` (a quadratic piece), `one_regime` (never leaves one
+  regime of swish: linear), `evenness`, `share` (of the output's spread).
+  Drawings sort and colour units by these, so a drawing shows what its label
+  was computed from.
+  """
+  net, n = _checked(net, n)
+  if net.w2.ndim != 1:
+    raise ValueError("unit_roles takes one network, not a stack")
+  return jax.device_get(_unit_roles(
+      net, _probe(None, n, net.W1.shape[-1], task), np.int32(n), th))

@@ -1,11 +1,15 @@
 """Every Orbax and run-directory call in one place, so an API move stays local.
 
 A run directory holds `config.json` (written before the first step),
-`metrics.jsonl`, and `checkpoints/<step>/` (Orbax; every checkpoint is kept:
-the phase analysis reads the whole history).
+`metrics.jsonl`, and `checkpoints/<step>/` (Orbax; every checkpoint is
+kept: the phase analysis reads the whole history). A checkpoint holds two
+items: `params` (the ensemble's hypernetwork parameters, all that analysis
+reads) and `train_state` (step, optimiser state, non-finite bookkeeping),
+so changing the optimiser never makes a run unreadable for analysis.
 """
 
 import json
+import logging as py_logging
 import os
 import shutil
 
@@ -17,10 +21,17 @@ CONFIG_FILE = "config.json"
 # Orbax writes this last into a finished step directory; a step directory
 # without it (an interrupted copy of a live run) is not a checkpoint.
 COMMIT_MARKER = "commit_success.txt"
+# Where a resumed run moves checkpoints that fail to restore (never deleted).
+UNREADABLE_DIR = "unreadable_checkpoints"
+PARAMS, TRAIN_STATE = "params", "train_state"
 
 
 class ConfigMismatchError(ValueError):
   pass
+
+
+class UnreadableCheckpointError(RuntimeError):
+  """A committed checkpoint whose files do not restore (corrupt, truncated)."""
 
 
 def _flatten(d: dict, prefix: str = "") -> dict:
@@ -69,6 +80,34 @@ def write_or_check_config(workdir: str, config: ml_collections.ConfigDict):
     os.replace(tmp, path)  # atomic: a crash never leaves half a config
 
 
+class _Quiet:
+  """Silences Orbax's and tensorstore's own error logging during a restore.
+
+  A corrupt checkpoint makes Orbax log one traceback per array from its
+  worker threads before the restore raises; the caller reports the failure
+  once, in one line.
+  """
+
+  def __enter__(self):
+    self._loggers = [py_logging.getLogger(name) for name in ("absl", "orbax")]
+    self._levels = [logger.level for logger in self._loggers]
+    for logger in self._loggers:
+      logger.setLevel(py_logging.CRITICAL)
+
+  def __exit__(self, *exc):
+    for logger, level in zip(self._loggers, self._levels):
+      logger.setLevel(level)
+
+
+def _abstract(tree):
+  return jax.tree.map(ocp.utils.to_shape_dtype_struct, tree)
+
+
+def _first_line(error: Exception) -> str:
+  text = str(error).strip().splitlines()
+  return f"{type(error).__name__}: {text[0] if text else ''}"[:200]
+
+
 class Checkpointer:
   """Saves and restores the training state at chosen steps."""
 
@@ -76,37 +115,80 @@ class Checkpointer:
     options = ocp.CheckpointManagerOptions(
         max_to_keep=None, create=not read_only, read_only=read_only,
         enable_async_checkpointing=False)
+    self._workdir = workdir
     self._directory = os.path.abspath(os.path.join(workdir, "checkpoints"))
-    self._manager = ocp.CheckpointManager(self._directory, options=options)
+    self._manager = ocp.CheckpointManager(
+        self._directory, item_names=(PARAMS, TRAIN_STATE), options=options)
 
   def _is_complete(self, step: int) -> bool:
     return os.path.exists(os.path.join(self._directory, str(step),
                                        COMMIT_MARKER))
 
+  def _steps_on_disk(self) -> list[int]:
+    self._manager.reload()
+    return sorted(self._manager.all_steps())
+
   def all_steps(self) -> list[int]:
     """Complete checkpoints only, oldest first."""
-    return sorted(s for s in self._manager.all_steps(read=True)
-                  if self._is_complete(s))
+    return [s for s in self._steps_on_disk() if self._is_complete(s)]
 
   def incomplete_steps(self) -> list[int]:
-    return sorted(s for s in self._manager.all_steps(read=True)
-                  if not self._is_complete(s))
+    return [s for s in self._steps_on_disk() if not self._is_complete(s)]
 
   def latest_step(self) -> int | None:
     steps = self.all_steps()
     return steps[-1] if steps else None
 
-  def save(self, step: int, state) -> None:
+  def save(self, step: int, state: dict) -> None:
+    """Saves `state` (`train.init_state`'s structure) as `params` + the rest."""
     if step in self.incomplete_steps():
       shutil.rmtree(os.path.join(self._directory, str(step)))
       self._manager.reload()
-    self._manager.save(step, args=ocp.args.StandardSave(state))
+    train_state = {k: v for k, v in state.items() if k != PARAMS}
+    self._manager.save(step, args=ocp.args.Composite(**{
+        PARAMS: ocp.args.StandardSave(state[PARAMS]),
+        TRAIN_STATE: ocp.args.StandardSave(train_state)}))
     self._manager.wait_until_finished()
 
-  def restore(self, step: int, like):
-    """Restores into the structure, shapes and shardings of `like`."""
-    abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, like)
-    return self._manager.restore(step, args=ocp.args.StandardRestore(abstract))
+  def _restore(self, step: int, items: dict):
+    try:
+      with _Quiet():
+        return self._manager.restore(step, args=ocp.args.Composite(**{
+            name: ocp.args.StandardRestore(_abstract(like))
+            for name, like in items.items()}))
+    except Exception as e:  # noqa: BLE001 (tensorstore raises many kinds)
+      raise UnreadableCheckpointError(
+          f"checkpoint at step {step} does not restore "
+          f"({_first_line(e)})") from e
+
+  def restore(self, step: int, like: dict) -> dict:
+    """The whole training state at `step`, into the structure and shardings
+    of `like` (arrays or `jax.ShapeDtypeStruct`s)."""
+    train_like = {k: v for k, v in like.items() if k != PARAMS}
+    out = self._restore(step, {PARAMS: like[PARAMS], TRAIN_STATE: train_like})
+    return {PARAMS: out[PARAMS], **out[TRAIN_STATE]}
+
+  def restore_params(self, step: int, like):
+    """Only the ensemble's parameters at `step` (analysis needs no optimiser)."""
+    return self._restore(step, {PARAMS: like})[PARAMS]
+
+  def restore_latest(self, like: dict, report=print) -> dict | None:
+    """The newest checkpoint that restores, or None if there is none.
+
+    Checkpoints that fail to restore are named through `report` and moved
+    to `workdir/unreadable_checkpoints/` (kept for inspection, and out of
+    the way of the step numbers the resumed run will save again).
+    """
+    for step in reversed(self.all_steps()):
+      try:
+        return self.restore(step, like)
+      except UnreadableCheckpointError as e:
+        target = os.path.join(self._workdir, UNREADABLE_DIR, str(step))
+        if jax.process_index() == 0:
+          os.makedirs(os.path.dirname(target), exist_ok=True)
+          shutil.move(os.path.join(self._directory, str(step)), target)
+        report(f"skipping {e}; moved it to {target} (not deleted)")
+    return None
 
   def close(self) -> None:
     self._manager.wait_until_finished()

@@ -24,21 +24,34 @@ class WeightHeads(NamedTuple):
   gate_logit: jax.Array
 
 
-def l1(heads: WeightHeads, eps, mask, prior_scale: float):
+def l1(heads: WeightHeads, eps, mask, prior_scale: float, train: bool):
   """L1: the weight is its mean; cost = sum |w| over unmasked weights."""
-  del eps, prior_scale
+  del eps, prior_scale, train
   weight = heads.mean * mask
   return weight, jnp.sum(jnp.abs(weight))
 
 
-def l0(heads: WeightHeads, eps, mask, prior_scale: float):
+def test_gate(gate_logit: jax.Array) -> jax.Array:
+  """The deterministic hard-concrete gate of a trained net (Louizos et al.,
+  eq. 13): `clip(sigmoid(logit) (zeta - gamma) + gamma, 0, 1)`, exactly 0
+  for `logit <= -2.4` and exactly 1 for `logit >= 2.4`."""
+  return jnp.clip(jax.nn.sigmoid(gate_logit) * (L0_ZETA - L0_GAMMA)
+                  + L0_GAMMA, 0.0, 1.0)
+
+
+def l0(heads: WeightHeads, eps, mask, prior_scale: float, train: bool):
   """L0: `w = mean * z`, `z` a hard-concrete gate (Louizos et al. 2018).
 
-  Cost = expected number of non-zero weights, `sum P(z != 0)` =
-  `sum sigmoid(gate_logit - T log(-gamma / zeta))`. The gate's uniform noise is
-  `Phi(eps)`, so one normal draw serves every measure.
+  Training (`train`): `z` is sampled and the cost is the expected number of
+  non-zero weights, `sum P(z != 0)` = `sum sigmoid(gate_logit - T log(-gamma
+  / zeta))`; the gate's uniform noise is `Phi(eps)`, so one normal draw
+  serves every measure. Otherwise the gate is `test_gate` and the cost is the
+  exact number of non-zero weights of the network.
   """
   del prior_scale
+  if not train:
+    weight = heads.mean * test_gate(heads.gate_logit) * mask
+    return weight, jnp.sum((weight != 0) * mask)
   u = jnp.clip(jax.scipy.stats.norm.cdf(eps), 1e-6, 1.0 - 1e-6)
   s = jax.nn.sigmoid((jnp.log(u) - jnp.log1p(-u) + heads.gate_logit)
                      / L0_TEMPERATURE)
@@ -48,13 +61,16 @@ def l0(heads: WeightHeads, eps, mask, prior_scale: float):
   return heads.mean * gate * mask, jnp.sum(p_open * mask)
 
 
-def kl(heads: WeightHeads, eps, mask, prior_scale: float):
+def kl(heads: WeightHeads, eps, mask, prior_scale: float, train: bool):
   """KL: `w ~ N(mean, sigma^2)` (reparameterised); cost in nats.
 
   Cost = `sum KL(N(mean, sigma^2) || N(0, prior_scale^2))` =
   `sum log(p / sigma) + (sigma^2 + mean^2) / (2 p^2) - 1/2`: the information the
-  generated weights carry beyond the prior (the paper's measure).
+  generated weights carry beyond the prior (the paper's measure). A trained
+  net is one draw too (`train` changes nothing): under `kl` the convexity
+  algorithm lives in the noise, and the mean weights would hide it.
   """
+  del train
   sigma = jnp.exp(heads.log_sigma)
   weight = (heads.mean + sigma * eps) * mask
   nats = (jnp.log(prior_scale) - heads.log_sigma

@@ -8,8 +8,10 @@ import math
 import numbers
 
 from hypernet_l1 import complexity
+from hypernet_l1 import tasks
 
 BETA_MODES = ("sampled", "grid")
+RAMP_DIRECTIONS = ("up", "down")
 REGULARIZERS = tuple(complexity.REGULARIZERS)
 
 # Integer fields and their smallest allowed value.
@@ -84,6 +86,13 @@ def problems(config) -> list[str]:
   if not (_is_real(config.beta_ramp_fraction)
           and 0 <= config.beta_ramp_fraction <= 1):
     bad("beta_ramp_fraction", "a number in [0, 1]")
+  if not (_is_real(config.checkpoint_minutes)
+          and config.checkpoint_minutes >= 0):
+    bad("checkpoint_minutes", "a number >= 0 (0: off)")
+  if config.beta_ramp_direction not in RAMP_DIRECTIONS:
+    bad("beta_ramp_direction", f"one of {', '.join(RAMP_DIRECTIONS)}")
+  if config.task not in tasks.TASKS:
+    bad("task", f"one of {', '.join(tasks.TASKS)}")
   if config.beta_mode not in BETA_MODES:
     bad("beta_mode", f"one of {', '.join(BETA_MODES)}")
   if config.regularizer not in REGULARIZERS:

@@ -1,5 +1,6 @@
 """From a config and hypernetwork parameters to generated networks."""
 
+import functools
 import math
 
 import jax
@@ -7,6 +8,7 @@ import jax.numpy as jnp
 import ml_collections
 
 from hypernet_l1 import hypernet
+from hypernet_l1 import layout
 from hypernet_l1.noise import Noise, draw_noise
 from hypernet_l1.target import TargetNet
 
@@ -22,18 +24,22 @@ def make_model(config: ml_collections.ConfigDict) -> hypernet.HyperNet:
 
 def generate_padded(config, params, key: jax.Array, n: jax.Array,
                     log_beta: jax.Array, num_inputs: int,
-                    per_index: bool = True) -> tuple[TargetNet, jax.Array]:
+                    train: bool = False) -> tuple[TargetNet, jax.Array]:
   """One draw of a network for `n <= num_inputs` inputs, padded; its complexity.
 
-  `per_index=True` makes the draw independent of the padding (`noise.py`).
+  `train=False` (evaluation, analysis) draws the noise per input index, so
+  the network does not depend on the padding (`noise.py`), and gives the
+  trained network (`hypernet.assemble`); `train=True` is the training draw,
+  its noise in one bulk call.
   """
   noise = draw_noise(key, num_inputs, config.hidden_per_input,
-                     config.model.code_dim, per_index)
-  return generate_from_noise(config, params, noise, n, log_beta)
+                     config.model.code_dim, per_index=not train)
+  return generate_from_noise(config, params, noise, n, log_beta, train)
 
 
 def generate_from_noise(config, params, noise: Noise, n: jax.Array,
-                        log_beta: jax.Array) -> tuple[TargetNet, jax.Array]:
+                        log_beta: jax.Array, train: bool = False
+                        ) -> tuple[TargetNet, jax.Array]:
   """`generate_padded` from a drawn `noise`, padded to its size.
 
   The noise depends on the draw's key only, not on `n`, beta or the member,
@@ -41,7 +47,7 @@ def generate_from_noise(config, params, noise: Noise, n: jax.Array,
   """
   heads = make_model(config).apply({"params": params}, noise, n, log_beta)
   return hypernet.assemble(heads, noise, n, config.regularizer,
-                           config.model.prior_scale)
+                           config.model.prior_scale, train)
 
 
 def init_params(config, key: jax.Array):
@@ -51,6 +57,13 @@ def init_params(config, key: jax.Array):
                      config.model.code_dim)
   return make_model(config).init(key, noise, jnp.int32(num_inputs),
                                  jnp.float32(0.0))["params"]
+
+
+def init_ensemble_params(config):
+  """Step-0 parameters of every member, leading axis `E` (`layout.py`)."""
+  init_key = jax.random.fold_in(jax.random.key(config.seed), 0)
+  keys_E = jax.random.split(init_key, layout.ensemble_size(config))
+  return jax.vmap(functools.partial(init_params, config))(keys_E)
 
 
 def bucket_for(n: int, dim_buckets) -> int:

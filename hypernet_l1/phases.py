@@ -1,108 +1,31 @@
 """Run-level phase analysis: the algorithm every checkpoint generates, per beta.
 
-For each checkpoint step, members x betas x draw seeds of exact-size `n`
-networks are generated in one jitted call, scored on the fixed evaluation
-inputs (`evaluation.eval_inputs`, as in `evaluation.network_metrics`) and
-classified in one batched call (`analysis`). The result is a flat list of
-records, one per (step, beta, seed, member): rows of `phases.csv`, input of
-`plots` and of `final_summary`.
+For each checkpoint step, the layout's (member, beta) pairs x draw seeds of
+`n`-input networks are generated, scored and classified in one compiled call
+(`grid.records`). The result is a flat list of records, one per (step, beta,
+seed, member): rows of `phases.csv`, input of `plots`, `clusters` and
+`final_summary`.
 """
 
 import collections
-import functools
-import math
 import time
 
-import jax
-import jax.numpy as jnp
-import ml_collections
 import numpy as np
 
-from hypernet_l1 import analysis
-from hypernet_l1 import evaluation
-from hypernet_l1 import generator
-from hypernet_l1 import train
-from hypernet_l1.run import Run
-from hypernet_l1.target import TargetNet, apply_target, error_metrics, l1_norm
+from hypernet_l1 import grid
+from hypernet_l1 import labels
+from hypernet_l1 import layout
+from hypernet_l1.run import Run, RunError
+from hypernet_l1.target import TargetNet
 
-# Order parameters copied into every record (analysis.order_parameters).
+# Order parameters copied into every record (`analysis.order_parameters`):
+# the continuous quantities behind the labels, so that a boundary between
+# phases reads as a curve (`plots.phase_diagram`), and the coordinates in
+# which `clusters` groups unnamed networks.
 ORDER_KEYS = ("coverage", "double_sided", "pos_share", "correction",
-              "dense_share", "n_active", "n_tied")
-NUM_BETAS = 13  # default beta grid of a sampled-mode run
-
-
-def default_betas(config) -> np.ndarray:
-  """Betas to analyse: the training grid (grid mode), else 13 log-spaced."""
-  if config.beta_mode == "grid":
-    return evaluation.grid_betas(config)
-  return np.exp(np.linspace(math.log(config.beta_min),
-                            math.log(config.beta_max), NUM_BETAS))
-
-
-@functools.partial(jax.jit, static_argnums=(0, 2))
-def _generate_grid(config, params_E, n: int, log_beta_ExB, seeds_S):
-  """Nets `[E, B, S, ...]` and complexity per input `[E, B, S]`."""
-  def one(params, log_beta, seed):
-    net, cost = generator.generate_padded(config, params, jax.random.key(seed),
-                                          jnp.int32(n), log_beta, n)
-    return net, cost / n
-
-  fn = jax.vmap(one, in_axes=(None, None, 0))  # draw seeds
-  fn = jax.vmap(fn, in_axes=(None, 0, None))   # betas
-  fn = jax.vmap(fn, in_axes=(0, 0, None))      # members, each with its betas
-  return fn(params_E, log_beta_ExB, seeds_S)
-
-
-def generate_grid(run: Run, step: int | None, n: int, betas,
-                  seeds) -> tuple[TargetNet, jax.Array]:
-  """All members x betas x draw seeds of exact-size `n` networks, one call.
-
-  `betas` is `[B]` (every member at every beta) or `[E, B]` (per member);
-  draw `s` uses key `jax.random.key(seeds[s])`, as `Run.generate` does.
-  Returns the net with leaves `[E, B, S, ...]` and complexity per input
-  `[E, B, S]`.
-  """
-  params_E = run.params(step)
-  num_members = jax.tree.leaves(params_E)[0].shape[0]
-  betas = np.asarray(betas, np.float64)
-  if betas.ndim == 1:
-    betas = np.broadcast_to(betas, (num_members, betas.size))
-  if betas.shape[0] != num_members or np.any(betas <= 0):
-    raise ValueError(f"betas must be > 0, shaped [B] or [{num_members}, B]; "
-                     f"got shape {betas.shape}")
-  # Frozen: a hashable static argument, so every step reuses one compile.
-  frozen = ml_collections.FrozenConfigDict(run.config)
-  return _generate_grid(frozen, params_E, int(n),
-                        jnp.asarray(np.log(betas), jnp.float32),
-                        jnp.asarray(seeds, jnp.int32))
-
-
-@functools.partial(jax.jit, static_argnums=1)
-def _error_grid(net: TargetNet, batch_size: int) -> dict[str, jax.Array]:
-  """Relative RMS and FVU of a stack of exact nets on the evaluation inputs."""
-  n = net.W1.shape[-1]
-  x_XxN = evaluation.eval_inputs(n, n, batch_size)
-  y_X = l1_norm(x_XxN)
-  fn = lambda one: error_metrics(apply_target(one, x_XxN), y_X)
-  for _ in range(net.b2.ndim):
-    fn = jax.vmap(fn)
-  return fn(net)
-
-
-def _member_betas(run: Run, betas) -> np.ndarray:
-  """`[E, B]` betas per member: the own grid beta (grid mode), else `betas`."""
-  config = run.config
-  if config.beta_mode == "grid":
-    if betas is not None:
-      raise ValueError("a grid-mode run is analysed at its training betas "
-                       "only; leave betas unset")
-    member = np.arange(train.ensemble_size(config)) % config.num_betas
-    return evaluation.grid_betas(config)[member][:, None]
-  betas = default_betas(config) if betas is None else np.asarray(betas, float)
-  if betas.ndim != 1 or betas.size == 0 or np.any(betas <= 0):
-    raise ValueError(f"betas must be a non-empty list of positive numbers, "
-                     f"got {betas}")
-  return np.broadcast_to(betas, (train.ensemble_size(config), betas.size))
+              "smeared", "dense_share", "dense_sign", "evenness",
+              "even_coverage", "output_var", "fit_corr", "n_active",
+              "n_tied", "n_linear_units")
 
 
 def _duration(seconds: float) -> str:
@@ -110,14 +33,29 @@ def _duration(seconds: float) -> str:
   return f"{seconds // 60:d}:{seconds % 60:02d}"
 
 
+def _betas(run: Run, betas) -> np.ndarray:
+  if betas is None:
+    return layout.analysis_betas(run.config)
+  if run.config.beta_mode == "grid":
+    raise ValueError("a grid-mode run is analysed at its training betas "
+                     "only; leave betas unset")
+  betas = np.asarray(betas, float)
+  if betas.ndim != 1 or betas.size == 0 or np.any(betas <= 0):
+    raise ValueError(f"betas must be a non-empty list of positive numbers, "
+                     f"got {betas}")
+  return betas
+
+
 def analyze_run(run: Run, n: int = 16, betas=None, seeds=8, steps=None,
                 progress=print) -> list[dict]:
   """Labels, errors and order parameters of generated nets at every checkpoint.
 
   One record per (step, beta, seed, member); `seeds` is a count (draw seeds
-  `0..seeds-1`) or a list of seeds; `steps` defaults to every checkpoint. In
-  grid mode member `e` is evaluated only at its own training beta.
-  `progress` gets one line per checkpoint (None: silent).
+  `0..seeds-1`) or a list of seeds; `steps` defaults to every checkpoint;
+  `betas` to `layout.analysis_betas` (grid mode: each member at its own
+  training beta only). A checkpoint that does not restore is skipped with a
+  warning (`run.warn`). `progress` gets one line per checkpoint (None:
+  silent).
   """
   if n < 1:
     raise ValueError(f"n must be >= 1, got {n}")
@@ -125,38 +63,51 @@ def analyze_run(run: Run, n: int = 16, betas=None, seeds=8, steps=None,
   if seeds_S.size == 0:
     raise ValueError("need at least one draw seed")
   steps = list(run.steps if steps is None else steps)
-  betas_ExB = _member_betas(run, betas)
-  batch_size = run.config.eval.batch_size
-  records, start, first = [], time.time(), 0.0
+  betas = _betas(run, betas)
+  records, start, first, done = [], time.time(), 0.0, 0
   for i, step in enumerate(steps, 1):
-    net, complexity = generate_grid(run, step, n, betas_ExB, seeds_S)
-    errors = _error_grid(net, batch_size)
-    params = analysis.order_parameters(net)
-    # Labels from the same batched order parameters classify() computes.
-    labels = np.asarray(analysis.LABELS)[np.asarray(
-        analysis.label_code(params))]
-    complexity, errors = jax.device_get((complexity, errors))
-    for (e, b, s), label in np.ndenumerate(labels):
-      records.append({
-          "step": int(step), "n": int(n),
-          "beta": float(betas_ExB[e, b]), "seed": int(seeds_S[s]),
-          "member": int(e), "label": str(label),
-          "rel_rms": float(errors["rel_rms"][e, b, s]),
-          "fvu": float(errors["fvu"][e, b, s]),
-          "complexity": float(complexity[e, b, s]),
-          **{k: (int if k.startswith("n_") else float)(params[k][e, b, s])
-             for k in ORDER_KEYS}})
+    try:
+      params = run.params(step)
+    except RunError as e:
+      run.warn(f"{e}; skipped")
+      continue
+    rows = grid.records(run.frozen_config, params, betas, [n], seeds_S,
+                        order_keys=ORDER_KEYS)
+    for r in rows:
+      r["step"] = int(step)
+      for k in ORDER_KEYS:
+        if k.startswith("n_"):
+          r[k] = int(r[k])
+    records.extend(rows)
+    done += 1
     elapsed = time.time() - start
     first = first or elapsed  # the first checkpoint pays the compiles
     if progress is not None:
-      per_step = (elapsed - first) / (i - 1) if i > 1 else first
-      counts = collections.Counter(labels.ravel().tolist())
-      found = ", ".join(f"{k} {counts[k]}" for k in analysis.LABELS
-                        if counts[k])
+      per_step = (elapsed - first) / (done - 1) if done > 1 else first
+      counts = collections.Counter(r["label"] for r in rows)
+      found = ", ".join(f"{k} {counts[k]}" for k in labels.in_order(counts))
       progress(f"checkpoint {i}/{len(steps)} (step {step}): "
                f"{_duration(elapsed)} elapsed, ETA "
                f"{_duration(per_step * (len(steps) - i))}; {found}")
+  if not records:
+    raise RunError(f"{run.workdir}: none of the checkpoints {steps} restores")
   return records
+
+
+def regenerate(run: Run, records: list[dict]) -> list[TargetNet]:
+  """The networks behind `records` (as `analyze_run` generated them)."""
+  seeds = sorted({r["seed"] for r in records})
+  out = grid.evaluate(run.frozen_config, run.params(records[0]["step"]),
+                      [r["member"] for r in records],
+                      [r["beta"] for r in records], [records[0]["dim"]],
+                      seeds, classify=False, keep_nets=True)
+  return [out["nets"][p][0][seeds.index(r["seed"])]
+          for p, r in enumerate(records)]
+
+
+def final_records(records: list[dict]) -> list[dict]:
+  last = max(r["step"] for r in records)
+  return [r for r in records if r["step"] == last]
 
 
 def example_networks(run: Run, records: list[dict]
@@ -165,37 +116,17 @@ def example_networks(run: Run, records: list[dict]
 
   Typical: from the beta where the label has its largest share (so not a
   borderline network from the edge of its band), the lowest-FVU one there.
-  The networks are regenerated with the grid shapes `analyze_run` used, so the
-  compiled generation is reused and they are exactly the analysed ones.
   """
-  last = max(r["step"] for r in records)
-  final = [r for r in records if r["step"] == last]
+  final = final_records(records)
   share = collections.Counter((r["label"], r["beta"]) for r in final)
   best = {}
   for r in final:
     rank = (-share[(r["label"], r["beta"])], r["fvu"])
     if r["label"] not in best or rank < best[r["label"]][0]:
       best[r["label"]] = (rank, r)
-  best = {label: r for label, (_, r) in best.items()}
-  seeds_S = np.array(sorted({r["seed"] for r in final}))
-  num_members = train.ensemble_size(run.config)
-  if run.config.beta_mode == "grid":
-    betas_ExB = np.ones((num_members, 1))
-    for r in final:
-      betas_ExB[r["member"], 0] = r["beta"]
-  else:
-    betas_ExB = np.array(sorted({r["beta"] for r in final}))[None].repeat(
-        num_members, axis=0)
-  net, _ = generate_grid(run, last, final[0]["n"], betas_ExB, seeds_S)
-  examples = {}
-  for label in sorted(best, key=analysis.LABELS.index):
-    r = best[label]
-    e = r["member"]
-    b = int(np.argmin(np.abs(np.log(betas_ExB[e]) - math.log(r["beta"]))))
-    s = int(np.searchsorted(seeds_S, r["seed"]))
-    examples[label] = (r, TargetNet(*(np.asarray(leaf[e, b, s])
-                                      for leaf in net)))
-  return examples
+  chosen = [best[label][1] for label in labels.in_order(best)]
+  return {r["label"]: (r, net)
+          for r, net in zip(chosen, regenerate(run, chosen))}
 
 
 def settle_steps(records: list[dict]) -> dict[tuple, int]:
@@ -218,9 +149,9 @@ def settle_steps(records: list[dict]) -> dict[tuple, int]:
 
 def final_summary(records: list[dict]) -> str:
   """Label shares per beta at the last step, and the median settling step."""
-  last = max(r["step"] for r in records)
-  final = [r for r in records if r["step"] == last]
-  found = [k for k in analysis.LABELS if any(r["label"] == k for r in final)]
+  final = final_records(records)
+  last = final[0]["step"]
+  found = labels.in_order(r["label"] for r in final)
   settled = settle_steps(records)
   betas = sorted({r["beta"] for r in final})
   width = max(len(k) for k in found) + 1

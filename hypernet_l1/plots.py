@@ -1,42 +1,38 @@
-"""Figures of a phase analysis: phase diagram, Pareto front, network drawings.
+"""Figures of a run: phase diagram, Pareto front, network drawings,
+generalization and the clusters of unnamed networks.
 
 Headless (Agg canvases, no pyplot state). Every label has one fixed colour in
-every figure (`LABEL_COLORS`): puddings warm, double-sided blue, convexity
-green, other grey.
+every figure (`labels.REGISTRY`).
 """
 
 import collections
 
+import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 import networkx as nx
 import numpy as np
 
 from hypernet_l1 import analysis
+from hypernet_l1 import labels
+from hypernet_l1 import phases
+from hypernet_l1 import tasks
 from hypernet_l1.target import TargetNet
 
-LABEL_COLORS = {
-    "double_sided": "#1f77b4",
-    "pudding_pos": "#d62728",
-    "pudding_neg": "#ff7f0e",
-    "pudding_mixed": "#e377c2",
-    "convexity": "#2ca02c",
-    "other": "#8c8c8c",
-}
 _POS, _NEG = "#c0392b", "#2166ac"  # edge colours by weight sign
 _NODE = {"input": "#f2c14e", "hidden": "#b8b8b8", "output": "#404040"}
 _WEAK = 0.1  # edges under this share of their layer's largest |w| are omitted
 
 
 def _labels_in(records) -> list[str]:
-  found = {r["label"] for r in records}
-  return [k for k in analysis.LABELS if k in found]
+  return labels.in_order(r["label"] for r in records)
 
 
-def _legend(ax, labels, **kwargs):
-  ax.legend(handles=[Patch(color=LABEL_COLORS[k], label=k) for k in labels],
+def _legend(ax, names, **kwargs):
+  ax.legend(handles=[Patch(color=labels.color(k), label=k) for k in names],
             **kwargs)
 
 
@@ -57,17 +53,31 @@ def _edges(values: np.ndarray, log: bool) -> np.ndarray:
   return np.exp(mid) if log else mid
 
 
+# Order parameters drawn under the phase diagram: each label's defining
+# quantity, so a boundary between phases reads as a curve.
+CURVES = (("double_sided", "double-sidedness (inputs with both signs)"),
+          ("coverage", "inputs covered by relu pieces"),
+          ("correction", "correction strength"),
+          ("dense_share", "dense share of active units"),
+          ("even_coverage", "inputs with an even (quadratic) unit"),
+          ("output_var", "output variance / target's"))
+
+
 def phase_diagram(records: list[dict], path: str) -> None:
-  """Dominant label per (beta, step) cell; opacity and number: its share (%)."""
+  """Top: dominant label per (beta, step) cell; opacity and number: its share
+  (%). Bottom: at the last step, the order parameters behind the labels per
+  beta (median, with the band between quartiles), over the dominant label."""
   betas = np.array(sorted({r["beta"] for r in records}))
   steps = np.array(sorted({r["step"] for r in records}))
   cells = collections.defaultdict(collections.Counter)
   for r in records:
     cells[(r["step"], r["beta"])][r["label"]] += 1
   rgba = np.ones((steps.size, betas.size, 4))
-  fig = Figure(figsize=(max(6.0, 0.6 * betas.size + 3),
-                        max(3.5, 0.45 * steps.size + 2)))
-  ax = fig.add_subplot()
+  width = max(7.0, 0.6 * betas.size + 3.5)
+  top_height = max(3.5, 0.45 * steps.size + 2)
+  fig = Figure(figsize=(width, top_height + 3.2))
+  grid = fig.add_gridspec(2, 1, height_ratios=[top_height, 3.2])
+  ax = fig.add_subplot(grid[0])
   for i, step in enumerate(steps):
     for j, beta in enumerate(betas):
       counts = cells.get((step, beta))
@@ -77,33 +87,58 @@ def phase_diagram(records: list[dict], path: str) -> None:
       share = top / sum(counts.values())
       # Blend towards white: a cell split between labels looks faded.
       rgba[i, j, :3] = 1 - (0.25 + 0.75 * share) * (1 - np.array(
-          to_rgb(LABEL_COLORS[label])))
+          to_rgb(labels.color(label))))
       ax.text(beta, step, f"{100 * share:.0f}", ha="center", va="center",
               fontsize=7, color="black")
-  ax.pcolormesh(_edges(betas, True), _edges(steps, False), rgba,
-                edgecolors="white", linewidth=0.5)
+  beta_edges = _edges(betas, True)
+  ax.pcolormesh(beta_edges, _edges(steps, False), rgba, edgecolors="white",
+                linewidth=0.5)
   ax.set_xscale("log")
-  ax.set_xlabel("beta")
   ax.set_ylabel("training step")
-  n = records[0]["n"] if "n" in records[0] else None
-  ax.set_title("dominant algorithm" + (f" of n = {n} networks" if n else "")
+  dim = records[0].get("dim")
+  ax.set_title("dominant algorithm" + (f" of n = {dim} networks" if dim else "")
                + " (number: its share in %)")
   _legend(ax, _labels_in(records), loc="upper left", bbox_to_anchor=(1.01, 1),
           fontsize=8)
+
+  final = phases.final_records(records)
+  curves = fig.add_subplot(grid[1], sharex=ax)
+  for j, beta in enumerate(betas):
+    rs = [r for r in final if r["beta"] == beta]
+    if rs:
+      label = collections.Counter(r["label"] for r in rs).most_common(1)[0][0]
+      curves.axvspan(beta_edges[j], beta_edges[j + 1], color=labels.color(label),
+                     alpha=0.15, lw=0)
+  colors = matplotlib.colormaps["tab10"](np.arange(len(CURVES)))
+  for (key, name), color in zip(CURVES, colors):
+    if key not in final[0]:
+      continue
+    q = np.array([np.percentile([min(r[key], 1.5) for r in final
+                                 if r["beta"] == b], [25, 50, 75])
+                  for b in betas])
+    curves.plot(betas, q[:, 1], ".-", color=color, lw=1.2, ms=4, label=name)
+    curves.fill_between(betas, q[:, 0], q[:, 2], color=color, alpha=0.15,
+                        lw=0)
+  curves.set_xscale("log")
+  curves.set_ylim(-0.05, 1.55)
+  curves.set_xlabel("beta")
+  curves.set_ylabel(f"at step {final[0]['step']}")
+  curves.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7,
+                title="order parameter (median, quartiles)", title_fontsize=7)
   fig.tight_layout()
   _save(fig, path)
 
 
 def pareto(records: list[dict], path: str) -> None:
   """FVU against complexity per input of the last step's networks, by label."""
-  last = max(r["step"] for r in records)
-  final = [r for r in records if r["step"] == last]
+  final = phases.final_records(records)
+  last = final[0]["step"]
   fig = Figure(figsize=(7.5, 5))
   ax = fig.add_subplot()
   for k in _labels_in(final):
     pts = np.array([(r["complexity"], r["fvu"]) for r in final
                     if r["label"] == k])
-    ax.scatter(pts[:, 0], pts[:, 1], s=12, alpha=0.7, color=LABEL_COLORS[k],
+    ax.scatter(pts[:, 0], pts[:, 1], s=12, alpha=0.7, color=labels.color(k),
                label=k, edgecolors="none")
   # The median per beta traces the front the hypernetwork moves along.
   betas = sorted({r["beta"] for r in final})
@@ -124,26 +159,24 @@ def pareto(records: list[dict], path: str) -> None:
   _save(fig, path)
 
 
-def active_units(net: TargetNet) -> np.ndarray:
-  """Indices of hidden units the classifier counts as active (probe spread)."""
-  w1_MxN, b1_M, w2_M, _ = (np.asarray(a, np.float64) for a in net)
-  n = w1_MxN.shape[1]
-  pre_PxM = analysis.probe_batch(n) @ w1_MxN.T + b1_M
-  h_PxM = pre_PxM / (1 + np.exp(-pre_PxM))
-  contrib_M = np.abs(w2_M) * h_PxM.std(axis=0)
-  share_M = contrib_M / max(contrib_M.sum(), 1e-12)
-  keep = (share_M >= analysis.THRESHOLDS.active / n) & (contrib_M > 1e-6)
-  return np.flatnonzero(keep)
+def _drawn_units(net: TargetNet, ordered: bool,
+                 task: tasks.Task) -> np.ndarray:
+  """The units the classifier counts as active, in drawing order.
 
-
-def _unit_order(w1_AxN: np.ndarray) -> np.ndarray:
-  """Tied rows by (strongest input, sign), then dense rows: a diagonal."""
-  sq = w1_AxN ** 2
-  top = np.argmax(sq, axis=1)
-  spec = sq.max(axis=1) / np.maximum(sq.sum(axis=1), 1e-12)
-  tied = spec >= analysis.THRESHOLDS.tied
-  sign = np.sign(w1_AxN[np.arange(len(top)), top])
-  return np.lexsort((-sign, np.where(tied, top, w1_AxN.shape[1])))
+  For labels whose units are tied to inputs (`labels.Label.ordered`): tied
+  units by (input, sign), then the rest, a diagonal; otherwise by share of
+  the output. From `analysis.unit_roles`, so a drawing shows what its label
+  was computed from.
+  """
+  roles = analysis.unit_roles(net, task=task)
+  keep = np.flatnonzero(roles["active"])
+  if ordered:
+    n = net.W1.shape[-1]
+    order = np.lexsort((-np.sign(roles["tie_w"][keep]),
+                        np.where(roles["tied"][keep], roles["tie"][keep], n)))
+  else:
+    order = np.argsort(-roles["share"][keep], kind="stable")
+  return keep[order]
 
 
 def _graph(ax, w1_AxN: np.ndarray, w2_A: np.ndarray) -> None:
@@ -205,22 +238,63 @@ def _heatmap(fig, spec, w1_AxN, b1_A, w2_A) -> None:
 
 
 def draw_networks(examples: dict[str, TargetNet], path: str,
-                  notes: dict[str, str] | None = None) -> None:
-  """One row per label: force-directed graph beside its weight heatmaps."""
+                  notes: dict[str, str] | None = None,
+                  task: tasks.Task = tasks.DEFAULT) -> None:
+  """One row per example: force-directed graph beside its weight heatmaps.
+
+  `examples` maps a title to a network; a title that is a label name is
+  drawn in that label's colour and unit order (cluster names are not).
+  """
   fig = Figure(figsize=(12, 4.2 * len(examples)))
   rows = fig.add_gridspec(len(examples), 2, width_ratios=[1, 1.3])
   for r, (label, net) in enumerate(examples.items()):
     w1_MxN, b1_M, w2_M, _ = (np.asarray(a, np.float64) for a in net)
-    keep = active_units(net)
-    keep = keep[_unit_order(w1_MxN[keep])]
+    info = labels.BY_NAME.get(label)
+    keep = _drawn_units(net, info is None or info.ordered, task)
     ax = fig.add_subplot(rows[r, 0])
     _graph(ax, w1_MxN[keep], w2_M[keep])
     note = f"\n{notes[label]}" if notes and label in notes else ""
     ax.set_title(f"{label}: {len(keep)} of {len(w2_M)} units active{note}",
-                 fontsize=9, color=LABEL_COLORS.get(label, "black"))
+                 fontsize=9, color=info.color if info else "black")
     if r == 0:
       ax.legend(loc="lower left", fontsize=7, markerscale=0.7)
     if len(keep):
       _heatmap(fig, rows[r, 1], w1_MxN[keep], b1_M[keep], w2_M[keep])
   fig.tight_layout()
+  _save(fig, path)
+
+
+def generalization(rows: list[dict], train_dims, path: str) -> None:
+  """Error vs n per beta; filled markers seen, open unseen; marker = label.
+
+  `rows`: `tables.generalization_summary`.
+  """
+  fig = Figure(figsize=(10, 5.5), layout="constrained")
+  ax = fig.add_subplot()
+  ax.axvspan(min(train_dims), max(train_dims), color="0.9", zorder=0,
+             label="trained range")
+  betas = sorted({r["beta"] for r in rows})
+  colors = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.9, len(betas)))
+  marker = lambda name: labels.BY_NAME[name].marker if name else "o"
+  for beta, color in zip(betas, colors):
+    rs = sorted((r for r in rows if r["beta"] == beta), key=lambda r: r["dim"])
+    ax.plot([r["dim"] for r in rs], [r["rel_rms"] for r in rs], "-",
+            color=color, lw=1, label=f"beta {beta:.1e}")
+    for r in rs:
+      ax.plot(r["dim"], r["rel_rms"], marker(r["label"]), ms=5, color=color,
+              mfc=color if r["seen"] else "none")
+  ax.set_yscale("log")
+  ax.set_xlabel("input dimension n")
+  ax.set_ylabel("relative RMS error (median)")
+  ax.grid(True, which="both", alpha=0.3)
+  first = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+  ax.add_artist(first)
+  found = labels.in_order(r["label"] for r in rows if r["label"])
+  ax.legend(handles=[Line2D([], [], ls="", marker=marker(k), color="k",
+                            label=k) for k in found]
+            + [Line2D([], [], ls="", marker="o", color="k", label="seen"),
+               Line2D([], [], ls="", marker="o", color="k", mfc="none",
+                      label="unseen")],
+            loc="lower left", bbox_to_anchor=(1.01, 0.0), fontsize=8,
+            title="majority label")
   _save(fig, path)

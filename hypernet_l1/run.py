@@ -1,39 +1,51 @@
-"""Loading a finished (or running) run for analysis from Python."""
+"""Opening a finished (or running) run for analysis from Python.
+
+Everything from here on reads a run and never imports the training loop:
+parameters restore on their own (`checkpointing.Checkpointer.restore_params`),
+so the optimiser can change without making old runs unreadable.
+"""
 
 import dataclasses
 import functools
-import math
 import os
+import sys
+from typing import Callable
 
 import jax
-import jax.numpy as jnp
 import ml_collections
-import numpy as np
 
 from hypernet_l1 import checkpointing
 from hypernet_l1 import generator
+from hypernet_l1 import grid
+from hypernet_l1 import layout
 from hypernet_l1 import sharding
-from hypernet_l1 import train
 from hypernet_l1.target import TargetNet
 
 
 class RunError(ValueError):
-  """The directory is not a usable run (missing, empty, foreign, no checkpoint)."""
+  """The directory is not a usable run (missing, empty, foreign, no checkpoint,
+  or no readable checkpoint)."""
 
 
-@functools.partial(jax.jit, static_argnums=(0, 2))
-def _generate(config, params, n: int, log_beta, seed):
-  net, _ = generator.generate_padded(config, params, jax.random.key(seed),
-                                     jnp.int32(n), log_beta, n)
-  return net
+def _warn(line: str) -> None:
+  print(f"warning: {line}", file=sys.stderr, flush=True)
 
 
 @dataclasses.dataclass
 class Run:
-  """A run directory: its config, its checkpoint steps, and generation."""
+  """A run directory: its config, its checkpoint steps, and generation.
+
+  `warn` gets one line per checkpoint that does not restore and is skipped.
+  """
   workdir: str
   config: ml_collections.ConfigDict
   steps: list[int]
+  warn: Callable[[str], None] = _warn
+
+  @functools.cached_property
+  def frozen_config(self) -> ml_collections.FrozenConfigDict:
+    """The config as a hashable static argument of compiled programs."""
+    return ml_collections.FrozenConfigDict(self.config)
 
   @functools.cached_property
   def _checkpointer(self):
@@ -43,51 +55,69 @@ class Run:
   def _params_by_step(self) -> dict:
     return {}
 
+  @functools.cached_property
+  def _abstract_params(self):
+    """Parameter shapes, laid out for this process's devices, whatever the
+    run was saved on (a 2-device training run opens in a 1-device analysis)."""
+    like = jax.eval_shape(lambda: generator.init_ensemble_params(self.config))
+    mesh = sharding.ensemble_mesh(layout.ensemble_size(self.config))
+    return jax.tree.map(
+        lambda leaf, where: jax.ShapeDtypeStruct(leaf.shape, leaf.dtype,
+                                                 sharding=where),
+        like, sharding.ensemble_shardings(like, mesh))
+
+  def resolve_step(self, step: int | None = None) -> int:
+    """`step`, or for `None` the latest checkpoint that restores; newer ones
+    that do not are skipped with a warning each."""
+    if step is not None:
+      self.params(step)
+      return step
+    for candidate in reversed(self.steps):
+      try:
+        self.params(candidate)
+        return candidate
+      except RunError as e:
+        self.warn(f"{e}; skipped")
+    raise RunError(f"{self.workdir}: no checkpoint restores (tried steps "
+                   f"{self.steps})")
+
   def params(self, step: int | None = None):
-    """Ensemble parameters (leading axis E) at `step` (None: the latest)."""
-    step = self.steps[-1] if step is None else step
+    """Ensemble parameters (leading axis E) at `step` (`resolve_step`).
+
+    An explicit `step` that does not restore raises `RunError`.
+    """
+    if step is None:
+      step = self.resolve_step(None)
     if step not in self.steps:
       raise RunError(f"no checkpoint at step {step}; have {self.steps}")
     if step not in self._params_by_step:
-      # Laid out for this process's devices, whatever the run was saved on
-      # (a 2-device training run opens in a 1-device analysis).
-      like = jax.eval_shape(lambda: train.init_state(self.config))
-      mesh = sharding.ensemble_mesh(train.ensemble_size(self.config))
-      like = jax.tree.map(
-          lambda leaf, where: jax.ShapeDtypeStruct(leaf.shape, leaf.dtype,
-                                                   sharding=where),
-          like, sharding.ensemble_shardings(like, mesh))
-      self._params_by_step[step] = self._checkpointer.restore(
-          step, like)["params"]
+      try:
+        self._params_by_step[step] = self._checkpointer.restore_params(
+            step, self._abstract_params)
+      except checkpointing.UnreadableCheckpointError as e:
+        raise RunError(f"{self.workdir}: {e}") from None
     return self._params_by_step[step]
-
-  def member_for(self, beta: float, replica: int = 0) -> int:
-    """Ensemble member to ask for `beta`: in grid mode, the nearest grid beta."""
-    if self.config.beta_mode != "grid":
-      return replica
-    log_betas = train.member_log_betas(self.config)[:self.config.num_betas]
-    return replica * self.config.num_betas + int(
-        np.argmin(np.abs(log_betas - math.log(beta))))
 
   def generate(self, n: int, beta: float, seed: int = 0,
                step: int | None = None, member: int = 0) -> TargetNet:
-    """One draw (key `seed`) of the network for `n` inputs at `beta`.
+    """One draw (key `seed`) of the trained network for `n` inputs at `beta`.
 
-    `member` picks the ensemble replica (an independently trained
-    hypernetwork); in grid mode `beta` also picks the member trained nearest it.
+    `member` picks the replica (an independently trained hypernetwork); in
+    grid mode `beta` also picks the member trained nearest it
+    (`layout.member_for`).
     """
     if n < 1:
       raise ValueError(f"n must be >= 1, got {n}")
     if beta <= 0:
       raise ValueError(f"beta must be > 0, got {beta}")
-    e = self.member_for(beta, member)
-    params = jax.tree.map(lambda a: a[e], self.params(step))
-    return _generate(ml_collections.FrozenConfigDict(self.config), params, int(n),
-                     jnp.float32(math.log(beta)), seed)
+    e = layout.member_for(self.config, beta, member)
+    out = grid.evaluate(self.frozen_config, self.params(step), [e], [beta],
+                        [n], [seed], classify=False, keep_nets=True)
+    return out["nets"][0][0][0]
 
 
-def load_run(workdir: str) -> Run:
-  """Opens a run directory written by `launch.train`."""
+def load_run(workdir: str, warn: Callable[[str], None] = _warn) -> Run:
+  """Opens a run directory written by `launch.train` (a live one too)."""
   if not os.path.isdir(workdir):
     raise RunError(f"{workdir}: no such directory")
   if not os.path.exists(os.path.join(workdir, checkpointing.CONFIG_FILE)):
@@ -104,4 +134,4 @@ def load_run(workdir: str) -> Run:
   steps = checkpointing.Checkpointer(workdir, read_only=True).all_steps()
   if not steps:
     raise RunError(f"{workdir}: the run has no checkpoint yet")
-  return Run(workdir=workdir, config=config, steps=steps)
+  return Run(workdir=workdir, config=config, steps=steps, warn=warn)

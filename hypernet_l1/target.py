@@ -1,9 +1,8 @@
-"""The generated networks: two-layer swish MLPs `n -> m -> 1` (DESIGN section 2)."""
+"""The generated networks: two-layer swish MLPs `n -> m -> 1` (`docs/design.md`)."""
 
 from typing import NamedTuple
 
 import jax
-import jax.numpy as jnp
 
 
 class TargetNet(NamedTuple):
@@ -27,17 +26,3 @@ def apply_target(net: TargetNet, x_BxN: jax.Array) -> jax.Array:
   """Evaluates one network on a batch: `x: [batch, n] -> [batch]`."""
   h_BxM = swish(x_BxN @ net.W1.T + net.b1)
   return h_BxM @ net.w2 + net.b2
-
-
-def l1_norm(x_BxN: jax.Array) -> jax.Array:
-  """The task: `y = sum_i |x_i|`."""
-  return jnp.sum(jnp.abs(x_BxN), axis=-1)
-
-
-def error_metrics(pred_B: jax.Array, y_B: jax.Array) -> dict[str, jax.Array]:
-  """Relative RMS error and fraction of variance unexplained (DESIGN section 7)."""
-  mse = jnp.mean((pred_B - y_B) ** 2)
-  return {
-      "rel_rms": jnp.sqrt(mse / jnp.mean(y_B ** 2)),
-      "fvu": mse / jnp.var(y_B),
-  }

@@ -1,11 +1,10 @@
 """Training: one jitted Optax step over an ensemble of hypernetworks.
 
-The ensemble axis `E` leads every leaf of the state: `num_seeds` independent
-hypernetworks in `sampled` mode (beta drawn log-uniformly per generated
-network), `num_seeds * num_betas` in `grid` mode (member `s * num_betas + b`
-trains at the `b`-th grid beta); `sharding.map_ensemble` lays the members
+The ensemble axis `E` leads every leaf of the state; which member trains at
+which beta is `layout.py`'s to say. `sharding.map_ensemble` lays the members
 out over devices, a compiled loop and vmap. Randomness is a pure function of
-`(config.seed, step)`, so a resumed run replays the uninterrupted one.
+`(config.seed, step)`, so a resumed run replays the uninterrupted one
+(`docs/design.md`, "Data flow").
 """
 
 import functools
@@ -22,23 +21,13 @@ import optax
 
 from hypernet_l1 import checkpointing
 from hypernet_l1 import config_validation
-from hypernet_l1 import evaluation
 from hypernet_l1 import generator
+from hypernet_l1 import layout
+from hypernet_l1 import runcontrol
 from hypernet_l1 import sharding
-from hypernet_l1.target import apply_target, l1_norm
-
-
-def ensemble_size(config) -> int:
-  per_seed = config.num_betas if config.beta_mode == "grid" else 1
-  return config.num_seeds * per_seed
-
-
-def member_log_betas(config) -> np.ndarray:
-  """`[E]` fixed log beta per member (grid mode); NaN where beta is sampled."""
-  if config.beta_mode == "grid":
-    return np.tile(np.log(evaluation.grid_betas(config)),
-                   config.num_seeds).astype(np.float32)
-  return np.full(config.num_seeds, np.nan, np.float32)
+from hypernet_l1 import tables
+from hypernet_l1 import tasks
+from hypernet_l1.target import apply_target
 
 
 def make_optimizer(config) -> optax.GradientTransformation:
@@ -51,44 +40,60 @@ def make_optimizer(config) -> optax.GradientTransformation:
 
 def init_state(config) -> dict:
   """Step 0 of the ensemble: params and Adam state with a leading `E` axis."""
-  init_key = jax.random.fold_in(jax.random.key(config.seed), 0)
-  keys_E = jax.random.split(init_key, ensemble_size(config))
-  params_E = jax.vmap(functools.partial(generator.init_params, config))(keys_E)
+  params_E = generator.init_ensemble_params(config)
   return {
       "step": jnp.int32(0),
       "params": params_E,
       "opt_state": jax.vmap(make_optimizer(config).init)(params_E),
       # First step whose loss or gradient was not finite, per member (-1: none).
-      "first_bad_step": jnp.full(ensemble_size(config), -1, jnp.int32),
+      "first_bad_step": jnp.full(layout.ensemble_size(config), -1, jnp.int32),
   }
 
 
-def _ramped_log_beta_max(config, step):
-  """The top of the beta range opens over the first `beta_ramp_fraction` of steps."""
+def log_beta_range(config, step) -> tuple[jax.Array, jax.Array]:
+  """The log beta range open at `step`: the beta ramp.
+
+  Over the first `beta_ramp_fraction` of the steps the range opens from one
+  end: `up` (the default) from `beta_min`, so the low-beta algorithm forms
+  first; `down` from `beta_max` (the reverse sweep, for hysteresis). Grid
+  members train at their own beta clipped into this range.
+  """
   lo, hi = math.log(config.beta_min), math.log(config.beta_max)
   ramp_steps = max(1.0, config.beta_ramp_fraction * config.num_steps)
-  return lo + (hi - lo) * jnp.clip(step / ramp_steps, 0.0, 1.0)
+  opened = (hi - lo) * jnp.clip(step / ramp_steps, 0.0, 1.0)
+  if config.beta_ramp_direction == "down":
+    return hi - opened, jnp.asarray(hi)
+  return jnp.asarray(lo), lo + opened
+
+
+def objective(fvu, complexity_per_dim, log_beta):
+  """The per-network loss `log(FVU + beta C / n)`.
+
+  Per network it has the minimiser of `FVU + beta C / n`; the log makes the
+  gradient scale-free across the beta range, so low-beta networks are not
+  drowned out by high-beta ones.
+  """
+  return jnp.log(fvu + jnp.exp(log_beta) * complexity_per_dim)
 
 
 def network_objective(config, params, key, n, log_beta, x_BxN):
-  """`log(FVU + beta C / n)` of one fresh draw on the inputs `x_BxN`.
+  """`objective` of one fresh draw on the inputs `x_BxN`.
 
-  `x_BxN` is drawn from `U[-1, 1]` for the whole padding bucket; only its
-  first `n` columns reach the network (padded columns of `W1` are exactly
-  zero) and the target. Per network this has the minimiser of
-  `FVU + beta C / n`; the log makes the gradient scale-free across the beta
-  range, so low-beta networks are not drowned out by high-beta ones. FVU uses
-  `var(y) = n / 12`, exact for the uniform input, so every `n` counts alike.
+  `x_BxN` is drawn for the whole padding bucket; only its first `n` columns
+  reach the network (padded columns of `W1` are exactly zero) and the
+  target. FVU divides by the task's exact `var(y)`, so every `n` counts
+  alike.
   """
+  task = tasks.get(config.task)
   num_inputs = x_BxN.shape[-1]
   net, cost = generator.generate_padded(config, params, key, n, log_beta,
-                                        num_inputs, per_index=False)
-  y_B = l1_norm(x_BxN * (jnp.arange(num_inputs) < n))
+                                        num_inputs, train=True)
+  y_B = task.target(x_BxN * (jnp.arange(num_inputs) < n))
   mse = jnp.mean((apply_target(net, x_BxN) - y_B) ** 2)
-  fvu = mse / (n / 12.0)
+  fvu = mse / task.variance(n)
   cost_per_dim = cost / n
-  objective = jnp.log(fvu + jnp.exp(log_beta) * cost_per_dim)
-  return objective, {"fvu": fvu, "complexity": cost_per_dim}
+  return objective(fvu, cost_per_dim, log_beta), {"fvu": fvu,
+                                                  "complexity": cost_per_dim}
 
 
 def member_loss(config, params, key, member_log_beta, step):
@@ -99,7 +104,8 @@ def member_loss(config, params, key, member_log_beta, step):
   step draws `nets_per_bucket` times fewer random inputs.
   """
   objectives, fvus, costs = [], [], []
-  log_beta_hi = _ramped_log_beta_max(config, step)
+  log_beta_lo, log_beta_hi = log_beta_range(config, step)
+  task = tasks.get(config.task)
   for bucket_index, num_inputs in enumerate(config.dim_buckets):
     lower = ([0] + list(config.dim_buckets))[bucket_index]
     dims = np.array([d for d in config.train_dims if lower < d <= num_inputs])
@@ -110,13 +116,11 @@ def member_loss(config, params, key, member_log_beta, step):
     num_nets = config.nets_per_bucket
     n_T = jax.random.choice(dim_key, jnp.asarray(dims), (num_nets,))
     log_beta_T = jax.random.uniform(beta_key, (num_nets,),
-                                    minval=math.log(config.beta_min),
-                                    maxval=log_beta_hi)
+                                    minval=log_beta_lo, maxval=log_beta_hi)
     if config.beta_mode == "grid":
-      log_beta_T = jnp.full((num_nets,), jnp.minimum(member_log_beta,
-                                                     log_beta_hi))
-    x_BxN = jax.random.uniform(x_key, (config.batch_size, num_inputs),
-                               minval=-1.0, maxval=1.0)
+      log_beta_T = jnp.full((num_nets,), jnp.clip(
+          member_log_beta, log_beta_lo, log_beta_hi))
+    x_BxN = task.sample_inputs(x_key, (config.batch_size, num_inputs))
     obj_T, aux = jax.vmap(
         lambda k, n, lb: network_objective(config, params, k, n, lb, x_BxN))(
             jax.random.split(net_key, num_nets), n_T, log_beta_T)
@@ -205,30 +209,68 @@ def _format_duration(seconds: float) -> str:
   return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
+class Stopped(RuntimeError):
+  """Training stopped on a signal, after checkpointing the step it reached."""
+
+  def __init__(self, message: str, exit_code: int):
+    super().__init__(message)
+    self.exit_code = exit_code
+
+
+def _restore(ckpt, state, metrics_path):
+  """Resumes from the newest checkpoint that restores (or keeps `state`)."""
+  for step in ckpt.incomplete_steps():
+    print(f"ignoring incomplete checkpoint at step {step}", flush=True)
+  restored = ckpt.restore_latest(state, report=lambda line: print(
+      line, flush=True))
+  if restored is not None:
+    state = restored
+    print(f"resumed from checkpoint at step {int(state['step'])}", flush=True)
+  _drop_metrics_after(metrics_path, int(state["step"]))
+  return state
+
+
+def _time_to_save(config, last_save_time: float) -> bool:
+  """`checkpoint_minutes` elapsed since the last save (agreed across hosts)."""
+  if not config.checkpoint_minutes:
+    return False
+  due = time.time() - last_save_time >= 60 * config.checkpoint_minutes
+  if jax.process_count() > 1:
+    from jax.experimental import multihost_utils  # pylint: disable=g-import-not-at-top
+    due = bool(multihost_utils.broadcast_one_to_all(np.bool_(due)))
+  return due
+
+
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
-  """Trains (or resumes) the run in `workdir`; returns the final state."""
+  """Trains (or resumes) the run in `workdir`; returns the final state.
+
+  Holds `runcontrol.WorkdirLock` for the whole run. On SIGTERM or SIGINT the
+  step in flight finishes, is checkpointed, and `Stopped` is raised; the
+  same call again resumes there and ends with the same parameters.
+  """
   config_validation.validate(config)  # before anything is written
   os.makedirs(workdir, exist_ok=True)
   checkpointing.write_or_check_config(workdir, config)
+  report = lambda line: print(line, flush=True)
+  with runcontrol.WorkdirLock(workdir, report), \
+       runcontrol.StopSignals() as stop:
+    return _train(config, workdir, stop)
+
+
+def _train(config, workdir: str, stop: runcontrol.StopSignals) -> dict:
   ckpt = checkpointing.Checkpointer(workdir)
   frozen = ml_collections.FrozenConfigDict(config)
-  mesh = sharding.ensemble_mesh(ensemble_size(config))
-  state = _sharded_init(frozen, mesh)()
-  for step in ckpt.incomplete_steps():
-    print(f"ignoring incomplete checkpoint at step {step}", flush=True)
-  latest = ckpt.latest_step()
+  mesh = sharding.ensemble_mesh(layout.ensemble_size(config))
   metrics_path = os.path.join(workdir, "metrics.jsonl")
-  if latest is not None:
-    state = ckpt.restore(latest, state)
-    print(f"resumed from checkpoint at step {latest}", flush=True)
-  _drop_metrics_after(metrics_path, latest or 0)
+  state = _restore(ckpt, _sharded_init(frozen, mesh)(), metrics_path)
   step_fn = functools.partial(jitted_train_step, frozen,
                               num_shards=mesh.devices.size)
   member_log_beta_E = sharding.shard_ensemble(
-      jnp.asarray(member_log_betas(config)), mesh)
+      jnp.asarray(layout.member_log_betas(config)), mesh)
 
   start_step = int(state["step"])
-  t0, t_last, s_last = time.time(), time.time(), start_step
+  t0 = t_last = last_save = time.time()
+  s_last = start_step
   for step in range(start_step, config.num_steps):
     state, metrics_E = step_fn(state, member_log_beta_E)
     done = step + 1
@@ -252,13 +294,23 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
           f.write(json.dumps({"step": done, "train/steps_per_s": rate,
                               **{f"train/{k}": v for k, v in metrics.items()}})
                   + "\n")
-    if done % config.checkpoint_every == 0 or done == config.num_steps:
+    stopping = stop.requested(done)
+    if (done % config.checkpoint_every == 0 or done == config.num_steps
+        or stopping or _time_to_save(config, last_save)):
       _check_finite(state)
       ckpt.save(done, state)
+      last_save = time.time()
+    if stopping:
+      ckpt.close()
+      raise Stopped(
+          f"stopped by {stop.received.name} after step {done}: saved a "
+          f"checkpoint at step {done}; run the same command again to "
+          "continue from there", stop.exit_code)
   ckpt.close()
   print(f"trained {config.num_steps - start_step} steps in "
         f"{_format_duration(time.time() - t0)}", flush=True)
-  table = evaluation.beta_table(frozen, state["params"])
-  print(evaluation.format_beta_table(table, config), flush=True)
-  evaluation.write_rows(os.path.join(workdir, "final_eval.csv"), table)
+  table = tables.final_table(frozen, state["params"])
+  print(tables.format_final_table(table, config), flush=True)
+  if jax.process_index() == 0:
+    tables.write_rows(os.path.join(workdir, "final_eval.csv"), table)
   return state

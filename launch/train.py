@@ -4,7 +4,10 @@ r"""Trains (or resumes) a run.
       [--config.regularizer=l1 ...]
 
 Exits with status 2 and a one-paragraph message (no traceback) on an invalid
-config, a workdir holding another run's config, or a non-finite loss.
+config, a workdir holding another run's config or trained by another live
+process, or a non-finite loss. On SIGTERM or SIGINT it finishes the step in
+flight, checkpoints it, says so and exits with 128 + the signal number; the
+same command again continues from there.
 """
 
 import sys
@@ -17,6 +20,7 @@ from ml_collections import config_flags
 
 from hypernet_l1 import checkpointing
 from hypernet_l1 import config_validation
+from hypernet_l1 import runcontrol
 from hypernet_l1 import sharding
 from hypernet_l1 import train
 
@@ -33,7 +37,8 @@ flags.mark_flags_as_required(["config", "workdir"])
 
 # Errors of the user's making: say what to change, not where the code was.
 _USER_ERRORS = (config_validation.ConfigError,
-                checkpointing.ConfigMismatchError, train.NonFiniteError)
+                checkpointing.ConfigMismatchError, train.NonFiniteError,
+                runcontrol.WorkdirBusyError)
 
 
 def main(argv):
@@ -50,6 +55,9 @@ def main(argv):
   except _USER_ERRORS as e:
     print(f"error: {e}", file=sys.stderr, flush=True)
     sys.exit(2)
+  except train.Stopped as e:
+    print(str(e), file=sys.stderr, flush=True)
+    sys.exit(e.exit_code)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,14 @@ import numpy as np
 import optax
 import pytest
 
-from hypernet_l1 import algorithms, analysis, hypernet
-from hypernet_l1.target import TargetNet, apply_target, l1_norm
+from hypernet_l1 import algorithms, analysis, hypernet, labels
+from hypernet_l1.target import TargetNet, apply_target
+from hypernet_l1.tasks.l1_norm import target as l1_norm
 
 DIMS = (4, 7, 16, 33)
-DS, POS, NEG, MIXED, CONVEX, OTHER = analysis.LABELS
+DS, POS, NEG, MIXED = ("double_sided", "pudding_pos", "pudding_neg",
+                       "pudding_mixed")
+CONVEX, QUAD, TRIVIAL, OTHER = "convexity", "quadratic", "trivial", "other"
 
 
 def _np(net: TargetNet) -> TargetNet:
@@ -233,17 +236,17 @@ def test_messy_networks_are_other(n):
   cases = []
   for s in range(4):
     k1, k2 = jax.random.split(jax.random.key(100 + s))
+    # Output weights scaled so the random output moves about as much as the
+    # norm (at init scale it barely moves: that is `trivial`).
     cases.append((f"random init {s}", TargetNet(
         jax.random.normal(k1, (m, n)) / np.sqrt(n), jnp.zeros(m),
-        jax.random.normal(k2, (m,)) / np.sqrt(m), jnp.zeros(())), OTHER))
+        jax.random.normal(k2, (m,)) * np.sqrt(n / m), jnp.zeros(())), OTHER))
   ds = _np(algorithms.double_sided(n))
   conv = _np(algorithms.convexity(n, jax.random.key(0)))
   alternate_M = np.where(np.arange(m) % 2 == 0, 1.0, -1.0).astype(np.float32)
   zeros = lambda *shape: np.zeros(shape, np.float32)
   ones = lambda *shape: np.ones(shape, np.float32)
   cases += [
-      ("zero", TargetNet(zeros(m, n), zeros(m), zeros(m), zeros()), OTHER),
-      ("constant", TargetNet(zeros(m, n), ones(m), ones(m), ones()), OTHER),
       ("one-sided, no correction", _one_sided_without_correction(n), OTHER),
       ("negated double-sided", ds._replace(w2=-ds.w2), OTHER),
       ("double-sided, half dropped", _drop_half(ds, n), OTHER),
@@ -255,6 +258,94 @@ def test_messy_networks_are_other(n):
        conv._replace(w2=conv.w2 * alternate_M), OTHER),
   ]
   _assert_labels(cases)
+
+
+def _quadratic_cases(n: int):
+  """Hand-built quadratic nets: scales, per-input signs, and the shape PHYSICS
+  found in trained nets (bias just below swish's minimum, weight ~1.5)."""
+  shifted = _np(algorithms.quadratic(n, scale=1.5))
+  shifted.b1[:n] = -1.55
+  x = analysis.probe_batch(n)
+  refit = np.mean(np.asarray(l1_norm(x)) - np.asarray(apply_target(
+      shifted._replace(b2=np.float32(0.0)), x)))
+  return [
+      ("quadratic k=0.1", algorithms.quadratic(n, scale=0.1), QUAD),
+      ("quadratic k=0.3", algorithms.quadratic(n, scale=0.3), QUAD),
+      ("quadratic k=0.6 mixed signs",
+       algorithms.quadratic(n, scale=0.6, sign=_mixed_sign(n)), QUAD),
+      ("quadratic k=1.5 b=-1.55", shifted._replace(b2=np.float32(refit)),
+       QUAD),
+  ]
+
+
+def _trivial_cases(n: int):
+  m = 3 * n
+  zeros = lambda *shape: np.zeros(shape, np.float32)
+  ones = lambda *shape: np.ones(shape, np.float32)
+  conv = _np(algorithms.convexity(n, jax.random.key(1)))
+  return [
+      ("constant n/2", algorithms.trivial(n), TRIVIAL),
+      ("ripple 0.1", algorithms.trivial(n, ripple=0.1, seed=n), TRIVIAL),
+      ("ripple 0.2", algorithms.trivial(n, ripple=0.2, seed=n + 1), TRIVIAL),
+      ("zero", TargetNet(zeros(m, n), zeros(m), zeros(m), zeros()), TRIVIAL),
+      ("constant units", TargetNet(zeros(m, n), ones(m), ones(m), ones()),
+       TRIVIAL),
+      # A convexity net scaled down keeps its correlation with the norm but
+      # barely moves: trivial, never convexity.
+      ("convexity / 10", conv._replace(w2=conv.w2 / 10), TRIVIAL),
+  ]
+
+
+@pytest.mark.parametrize("n", DIMS)
+def test_quadratic_and_trivial_encodings(n):
+  cases = _quadratic_cases(n) + _trivial_cases(n)
+  _assert_labels(cases)
+  # A quadratic unit's output weight is ~1 / k^2, so a 5% jitter of its bias
+  # (the other tests' disguise) adds a slope of ~0.06 k w2 per input: the net
+  # no longer computes the norm. Trained nets are this precise: 0.5%.
+  disguised = [(name, _disguise(net, seed=i, rel=0.005), label)
+               for i, (name, net, label) in enumerate(cases)]
+  _assert_labels([(f"{name} disguised", net, label)
+                  for name, net, label in disguised])
+  _assert_labels([(f"{name} +dead", _pad(net, extra=n), label)
+                  for name, net, label in disguised])
+
+
+def test_quadratic_and_trivial_order_parameters():
+  n = 16
+  p = analysis.order_parameters(_stack([
+      algorithms.quadratic(n), algorithms.pudding(n),
+      algorithms.double_sided(n), algorithms.trivial(n, ripple=0.1)]))
+  np.testing.assert_array_less(0.95, p["evenness"][0])  # even units
+  np.testing.assert_array_less(p["evenness"][1:3], 0.3)  # relu pieces: 0.2
+  np.testing.assert_array_equal(p["even_coverage"][:3], [1, 0, 0])
+  np.testing.assert_array_equal(p["coverage"][:3], [0, 1, 1])
+  np.testing.assert_allclose(p["fvu"][0], 0.085, atol=0.01)  # 1/16 + cubic
+  np.testing.assert_allclose(p["output_var"][3], 0.01, rtol=0.3)
+  np.testing.assert_array_less(0.85, p["output_var"][:3])
+
+
+def test_classifier_without_the_l1_labels_names_trivial_and_other_only():
+  """For another task the L1-norm algorithms do not apply (`tasks`)."""
+  from hypernet_l1 import tasks  # pylint: disable=g-import-not-at-top
+  nets = _stack([algorithms.quadratic(8, scale=0.1),
+                 algorithms.double_sided(8), algorithms.trivial(8)])
+  got = analysis.classify(nets, task=tasks.get("sum_squares"))
+  np.testing.assert_array_equal(got, [OTHER, OTHER, TRIVIAL])
+  p = analysis.order_parameters(nets, task=tasks.get("sum_squares"))
+  assert p["fit_corr"][0] > 0.995  # the quadratic net is its exact algorithm
+  np.testing.assert_array_equal(analysis.classify(nets), [QUAD, DS, TRIVIAL])
+
+
+def test_every_label_has_an_encoding_and_a_registry_entry():
+  """The registry is the vocabulary: the encodings above reach every label."""
+  n = 16
+  cases = (_ideal_cases(n) + _quadratic_cases(n) + _trivial_cases(n)
+           + [("convexity", algorithms.convexity(n, jax.random.key(0)),
+               CONVEX), ("one-sided", _one_sided_without_correction(n),
+                         OTHER)])
+  _assert_labels(cases)
+  assert {label for *_, label in cases} == set(labels.NAMES)
 
 
 def test_half_and_half_is_half_double_sided():

@@ -18,10 +18,14 @@ import pytest
 import hypernet_l1 as hl1
 from hypernet_l1 import analysis
 from hypernet_l1 import evaluation
-from hypernet_l1 import generalization
 from hypernet_l1 import generator
-from hypernet_l1.target import apply_target, error_metrics, l1_norm
-from launch import evaluate as evaluate_launcher
+from hypernet_l1 import grid
+from hypernet_l1 import labels
+from hypernet_l1 import layout
+from hypernet_l1 import reports
+from hypernet_l1.target import apply_target
+from hypernet_l1.tasks.l1_norm import target as l1_norm
+from launch import common
 
 # tiny: train_dims (3, 4, 6, 7, 8), buckets (4, 8); 5 is held out inside the
 # trained range, 12 lies beyond it (bucket 16): two bucket programs.
@@ -36,7 +40,7 @@ def records(tiny_run):
 
 def test_records_cover_dims_betas_seeds_members(tiny_run, records):
   run = hl1.load_run(tiny_run)
-  betas = evaluation.eval_betas(run.config)
+  betas = layout.table_betas(run.config)
   assert len(records) == len(DIMS) * len(betas) * SEEDS * run.config.num_seeds
   assert {r["dim"] for r in records} == set(DIMS)
   assert {r["seed"] for r in records} == set(range(SEEDS))
@@ -46,7 +50,7 @@ def test_records_cover_dims_betas_seeds_members(tiny_run, records):
   for r in records:
     assert set(r) == {"dim", "beta", "seed", "member", "seen", "rel_rms",
                       "fvu", "complexity", "label"}
-    assert r["label"] in analysis.LABELS
+    assert r["label"] in labels.NAMES
     assert all(math.isfinite(r[k]) for k in ("rel_rms", "fvu", "complexity"))
 
 
@@ -56,13 +60,12 @@ def test_batched_records_equal_networks_evaluated_alone(tiny_run, records):
   n = 5  # padded to 8 in the batch: the cut to exact size is exercised
   # The evaluation inputs of the padded size, cut to the first n columns.
   x_BxN = evaluation.eval_inputs(
-      n, generator.bucket_for(n, config.dim_buckets),
-      config.eval.batch_size)[:, :n]
+      config, n, generator.bucket_for(n, config.dim_buckets))[:, :n]
   batched = [r for r in records if r["dim"] == n]
   nets = [run.generate(n, r["beta"], seed=r["seed"], member=r["member"])
           for r in batched]
   for r, net in zip(batched, nets):
-    alone = error_metrics(apply_target(net, x_BxN), l1_norm(x_BxN))
+    alone = evaluation.error_metrics(apply_target(net, x_BxN), l1_norm(x_BxN))
     np.testing.assert_allclose(r["rel_rms"], alone["rel_rms"], rtol=1e-4)
     np.testing.assert_allclose(r["fvu"], alone["fvu"], rtol=1e-4)
   stack = jax.tree.map(lambda *leaves: np.stack(leaves), *nets)
@@ -72,27 +75,28 @@ def test_batched_records_equal_networks_evaluated_alone(tiny_run, records):
 def test_grid_mode_pairs_each_member_with_its_own_beta(tiny_config):
   tiny_config.beta_mode = "grid"
   tiny_config.num_betas = 3
-  betas = evaluation.default_betas(tiny_config)
+  betas = layout.table_betas(tiny_config)
   np.testing.assert_allclose(betas[[0, -1]], [tiny_config.beta_min,
                                              tiny_config.beta_max], rtol=1e-5)
-  pairs = generalization.member_beta_pairs(tiny_config, betas, range(6))
+  pairs = layout.pairs(tiny_config, betas)
   assert pairs == [(e, e % 3) for e in range(6)]
   # An off-grid beta goes to the members trained nearest it.
-  assert generalization.member_beta_pairs(tiny_config, [2e-6], range(6)) == [
-      (0, 0), (3, 0)]
+  assert layout.pairs(tiny_config, [2e-6]) == [(0, 0), (3, 0)]
+  assert [layout.member_for(tiny_config, 2e-6, r) for r in (0, 1)] == [0, 3]
+  assert [layout.replica(tiny_config, e) for e in range(6)] == [0] * 3 + [1] * 3
 
 
 def test_dims_share_padding_buckets():
-  assert generalization.dim_buckets([2, 12, 3, 8, 5, 30], (4, 8)) == {
+  assert grid.dim_buckets([2, 12, 3, 8, 5, 30], (4, 8)) == {
       4: [2, 3], 8: [5, 8], 16: [12], 32: [30]}
-  assert evaluate_launcher.parse_dims("2-4,8, 3") == [2, 3, 4, 8]
+  assert common.parse_dims("2-4,8, 3") == [2, 3, 4, 8]
 
 
 def test_launcher_writes_csv_png_and_table(tiny_run, records, tmp_path):
   workdir = str(tmp_path / "run")  # a copy: tiny_run is shared by other tests
   shutil.copytree(tiny_run, workdir)
   lines = []
-  table = evaluate_launcher.write_generalization(
+  table = reports.write_generalization(
       workdir, list(DIMS), seeds=SEEDS, out=lines.append)
   out_dir = os.path.join(workdir, "analysis")
   assert sorted(os.listdir(out_dir)) == ["generalization.csv",

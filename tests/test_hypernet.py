@@ -20,7 +20,7 @@ def params(tiny_config):
 
 def _generate(config, params, key, n, log_beta, num_inputs):
   """Jitted `generate_padded` (eager flax is slow enough to dominate tests)."""
-  fn = jax.jit(generator.generate_padded, static_argnums=(0, 5))
+  fn = jax.jit(generator.generate_padded, static_argnums=(0, 5, 6))
   return fn(ml_collections.FrozenConfigDict(config), params, key,
             jnp.int32(n), jnp.float32(log_beta), num_inputs)
 

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 
-import jax
 import ml_collections
 import numpy as np
 import pytest
@@ -15,9 +14,14 @@ import pytest
 import hypernet_l1 as hl1
 from hypernet_l1 import analysis
 from hypernet_l1 import evaluation
+from hypernet_l1 import generator
+from hypernet_l1 import labels
+from hypernet_l1 import layout
 from hypernet_l1 import phases
+from hypernet_l1 import reports
 from hypernet_l1.run import RunError
-from launch import analyze
+from hypernet_l1.target import apply_target
+from hypernet_l1.tasks import l1_norm
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 N, SEEDS = 6, 2  # tiny config: eval.n = 6
@@ -37,14 +41,14 @@ def analysed(run):
 
 def test_one_record_per_step_beta_seed_member(run, analysed):
   records, lines = analysed
-  betas = phases.default_betas(run.config)
-  assert len(betas) == phases.NUM_BETAS
+  betas = layout.analysis_betas(run.config)
+  assert len(betas) == layout.ANALYSIS_NUM_BETAS
   members = range(run.config.num_seeds)
   expected = set(itertools.product(run.steps, betas.tolist(), range(SEEDS),
                                    members))
   got = [(r["step"], r["beta"], r["seed"], r["member"]) for r in records]
   assert len(got) == len(expected) and set(got) == expected
-  assert {r["label"] for r in records} <= set(analysis.LABELS)
+  assert {r["label"] for r in records} <= set(labels.NAMES)
   for r in records:
     assert {"rel_rms", "fvu", "complexity", *phases.ORDER_KEYS} <= r.keys()
     assert np.isfinite([r["fvu"], r["rel_rms"], r["complexity"]]).all()
@@ -53,8 +57,7 @@ def test_one_record_per_step_beta_seed_member(run, analysed):
 
 def test_batched_labels_equal_single_generated_networks(run, analysed):
   records, _ = analysed
-  # The last step's grid, one network at a time (the stack hits the compiled
-  # classifier bucket of the grid).
+  # The last step's grid, one network at a time (`Run.generate`).
   last = [r for r in records if r["step"] == run.steps[-1]]
   nets = [run.generate(N, r["beta"], r["seed"], r["step"], r["member"])
           for r in last]
@@ -65,32 +68,19 @@ def test_batched_labels_equal_single_generated_networks(run, analysed):
   for key in phases.ORDER_KEYS:
     np.testing.assert_allclose(params[key], [r[key] for r in last],
                                rtol=1e-4, atol=1e-5, err_msg=key)
-  # generate_grid makes the very same networks.
-  betas = phases.default_betas(run.config)
-  grid_net, _ = phases.generate_grid(run, run.steps[-1], N, betas,
-                                     np.arange(SEEDS))
-  for r, net in zip(last, nets):
-    b = int(np.argmin(np.abs(betas - r["beta"])))
-    for a, single in zip(grid_net, net):
-      np.testing.assert_allclose(np.asarray(a)[r["member"], b, r["seed"]],
-                                 single, rtol=1e-5, atol=1e-6)
 
 
-def test_errors_and_complexity_match_evaluation(run, analysed):
+def test_errors_are_those_of_each_network_alone(run, analysed):
+  """The program's metrics equal scoring each exact network on its own."""
   records, _ = analysed
-  last = run.steps[-1]
-  betas = phases.default_betas(run.config)
-  frozen = ml_collections.FrozenConfigDict(run.config)
-  metrics = jax.device_get(evaluation.ensemble_metrics(
-      frozen, run.params(last), np.array([N]), np.log(betas).astype(np.float32),
-      np.arange(SEEDS), N))  # [E, 1, B, D]
-  for r in records:
-    if r["step"] == last:
-      b = int(np.argmin(np.abs(betas - r["beta"])))
-      for key in ("rel_rms", "fvu", "complexity"):
-        np.testing.assert_allclose(
-            r[key], metrics[key][r["member"], 0, b, r["seed"]], rtol=1e-4,
-            err_msg=key)
+  last = [r for r in records if r["step"] == run.steps[-1]][:6]
+  num_inputs = generator.bucket_for(N, run.config.dim_buckets)
+  x_BxN = np.asarray(evaluation.eval_inputs(run.config, N, num_inputs))[:, :N]
+  for r, net in zip(last, phases.regenerate(run, last)):
+    alone = evaluation.error_metrics(apply_target(net, x_BxN),
+                                     l1_norm.target(x_BxN))
+    for key in ("rel_rms", "fvu"):
+      np.testing.assert_allclose(r[key], alone[key], rtol=1e-4, err_msg=key)
 
 
 def test_grid_mode_evaluates_each_member_at_its_own_beta(tiny_run, run):
@@ -98,9 +88,9 @@ def test_grid_mode_evaluates_each_member_at_its_own_beta(tiny_run, run):
   config.beta_mode, config.num_seeds, config.num_betas = "grid", 1, 2
   grid_run = hl1.Run(workdir=tiny_run, config=config, steps=run.steps[-1:])
   records = phases.analyze_run(grid_run, n=N, seeds=SEEDS, progress=None)
-  grid = phases.default_betas(config)
+  betas = layout.analysis_betas(config)
   assert sorted((r["member"], r["beta"], r["seed"]) for r in records) == [
-      (e, grid[e], s) for e in range(2) for s in range(SEEDS)]
+      (e, betas[e], s) for e in range(2) for s in range(SEEDS)]
   examples = phases.example_networks(grid_run, records)
   for label, (r, net) in examples.items():
     assert r["label"] == label and r["step"] == run.steps[-1]
@@ -138,38 +128,39 @@ def test_launcher_writes_four_files_and_csv_rows(tiny_run, tmp_path):
   # Without what other tests may have left in the shared run's analysis/.
   shutil.copytree(tiny_run, workdir, ignore=shutil.ignore_patterns("analysis"))
   lines = []
-  summary = analyze.write_analysis(workdir, n=N, seeds=SEEDS,
+  summary = reports.write_analysis(workdir, n=N, seeds=SEEDS,
                                    out=lines.append)
   out = os.path.join(workdir, "analysis")
-  assert sorted(os.listdir(out)) == ["networks.png", "pareto.png",
-                                     "phase_diagram.png", "phases.csv"]
+  always = {"networks.png", "pareto.png", "phase_diagram.png", "phases.csv"}
+  assert always <= set(os.listdir(out))
+  assert set(os.listdir(out)) - always <= {"clusters.csv", "clusters.png"}
   for name in os.listdir(out):
     assert os.path.getsize(os.path.join(out, name)) > 1000, name
   with open(os.path.join(out, "phases.csv")) as f:
     rows = list(csv.DictReader(f))
   run = hl1.load_run(workdir)
-  betas = phases.default_betas(run.config)
+  betas = layout.analysis_betas(run.config)
   keys = [(int(r["step"]), float(r["beta"]), int(r["seed"]), int(r["member"]))
           for r in rows]
   assert len(keys) == len(set(keys)) == (
       len(run.steps) * betas.size * SEEDS * run.config.num_seeds)
   assert {k[:2] for k in keys} == set(itertools.product(run.steps,
                                                         betas.tolist()))
-  assert {r["label"] for r in rows} <= set(analysis.LABELS)
+  assert {r["label"] for r in rows} <= set(labels.NAMES)
   assert any("checkpoint 2/2" in line for line in lines)
   assert summary in lines and "final step 40" in summary
 
 
 def test_launcher_rejects_bad_flags_and_workdirs(tiny_run, tmp_path):
-  with pytest.raises(analyze.UsageError, match="no checkpoint at steps"):
-    analyze.write_analysis(tiny_run, steps=[7])
-  with pytest.raises(analyze.UsageError, match="positive"):
-    analyze.write_analysis(tiny_run, betas=[0.0])
+  with pytest.raises(reports.UsageError, match="no checkpoint at steps"):
+    reports.write_analysis(tiny_run, steps=[7])
+  with pytest.raises(reports.UsageError, match="positive"):
+    reports.write_analysis(tiny_run, betas=[0.0])
   with pytest.raises(RunError, match="no such directory"):
-    analyze.write_analysis(os.path.join(tiny_run, "nowhere"))
+    reports.write_analysis(os.path.join(tiny_run, "nowhere"))
   shutil.copy(os.path.join(tiny_run, "config.json"), tmp_path)
   with pytest.raises(RunError, match="no checkpoint"):  # a config, no steps
-    analyze.write_analysis(str(tmp_path))
+    reports.write_analysis(str(tmp_path))
 
 
 @pytest.mark.parametrize("make", ["missing", "foreign"])

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
+from hypernet_l1 import layout
 from hypernet_l1 import sharding
 from hypernet_l1 import train
 
@@ -29,7 +30,7 @@ def test_mesh_uses_the_largest_divisor_of_the_ensemble():
 def test_sharded_steps_equal_single_device_steps(tiny_config):
   tiny_config.num_seeds = 8
   frozen = ml_collections.FrozenConfigDict(tiny_config)
-  log_betas = jnp.asarray(train.member_log_betas(tiny_config))
+  log_betas = jnp.asarray(layout.member_log_betas(tiny_config))
   single = jax.device_put(train.init_state(tiny_config), jax.devices()[0])
   mesh = sharding.ensemble_mesh(8)
   sharded = sharding.shard_ensemble(train.init_state(tiny_config), mesh)
@@ -61,7 +62,7 @@ def test_member_chunk_does_not_change_training(tiny_config):
   for chunk in (0, 1, 3):
     tiny_config.member_chunk = chunk
     frozen = ml_collections.FrozenConfigDict(tiny_config)
-    log_betas = jnp.asarray(train.member_log_betas(tiny_config))
+    log_betas = jnp.asarray(layout.member_log_betas(tiny_config))
     state, _ = train.jitted_train_step(frozen, train.init_state(tiny_config),
                                        log_betas)
     results.append(state["params"])

@@ -15,13 +15,14 @@ import pytest
 
 import hypernet_l1 as hl1
 from hypernet_l1 import checkpointing
+from hypernet_l1 import layout
 from hypernet_l1 import train
 
 
 def test_loss_goes_down_on_tiny_config(tiny_config):
   state = train.init_state(tiny_config)
   frozen = ml_collections.FrozenConfigDict(tiny_config)
-  log_betas = jnp.asarray(train.member_log_betas(tiny_config))
+  log_betas = jnp.asarray(layout.member_log_betas(tiny_config))
   losses = []
   for _ in range(tiny_config.num_steps):
     state, metrics = train.jitted_train_step(frozen, state, log_betas)
@@ -35,7 +36,7 @@ def test_grid_mode_has_one_member_per_seed_and_beta(tiny_config):
   tiny_config.num_betas = 3
   state = jax.eval_shape(lambda: train.init_state(tiny_config))
   assert jax.tree.leaves(state["params"])[0].shape[0] == 2 * 3
-  log_betas = train.member_log_betas(tiny_config)
+  log_betas = layout.member_log_betas(tiny_config)
   np.testing.assert_allclose(np.exp(log_betas[[0, 2, 3]]),
                              [tiny_config.beta_min, tiny_config.beta_max,
                               tiny_config.beta_min], rtol=1e-5)

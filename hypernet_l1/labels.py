@@ -1,0 +1,54 @@
+"""The algorithm labels: one registry that the classifier, plots and tables read.
+
+A label's index in `REGISTRY` is its code in the classifier's jitted output
+(`analysis.label_code`). Adding a label is one entry here plus its rule in
+`analysis.label_code`; colours, short names and markers follow from here
+(`docs/design.md`, "Algorithms").
+"""
+
+from typing import NamedTuple
+
+
+class Label(NamedTuple):
+  name: str     # in code, files and plots
+  color: str    # one colour per label in every figure
+  short: str    # table cells (`launch.evaluate`)
+  marker: str   # matplotlib marker in scatter plots
+  # Whether the label's units are tied to inputs, so a drawing sorts them
+  # into a diagonal by (input, sign); the other labels have no unit order.
+  ordered: bool
+  description: str
+
+
+REGISTRY = (
+    Label("double_sided", "#1f77b4", "DS", "o", True,
+          "two relu pieces per input, one of each sign"),
+    Label("pudding_pos", "#d62728", "P+", "^", True,
+          "positive relu pieces on every input plus a linear correction"),
+    Label("pudding_neg", "#ff7f0e", "P-", "v", True,
+          "negative relu pieces on every input plus a linear correction"),
+    Label("pudding_mixed", "#e377c2", "P+-", "D", True,
+          "one relu piece per input, signs per input, and a correction"),
+    Label("convexity", "#2ca02c", "CVX", "s", False,
+          "dense random rows, output weights of one sign"),
+    Label("quadratic", "#9467bd", "Q", "P", True,
+          "one even unit per input at swish's minimum: c + a sum x_i^2"),
+    Label("trivial", "#17becf", "T", "*", False,
+          "the output barely moves (a constant network)"),
+    Label("other", "#8c8c8c", "oth", "X", False,
+          "anything else: where unnamed algorithms hide (clusters.py)"),
+)
+
+NAMES = tuple(label.name for label in REGISTRY)
+CODE = {label.name: code for code, label in enumerate(REGISTRY)}
+BY_NAME = {label.name: label for label in REGISTRY}
+
+
+def color(name: str) -> str:
+  return BY_NAME[name].color
+
+
+def in_order(names) -> list[str]:
+  """The distinct `names` in registry order (legends, table columns)."""
+  present = set(names)
+  return [name for name in NAMES if name in present]

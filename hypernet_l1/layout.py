@@ -1,0 +1,96 @@
+"""The ensemble's member layout and the beta grids: which member answers which beta.
+
+The one place that knows it. In `sampled` mode the ensemble is `num_seeds`
+independent hypernetworks, each covering the whole beta range. In `grid`
+mode it is `num_seeds x num_betas`: member `s * num_betas + b` is replica
+`s`, trained at the `b`-th grid beta only. Everything that trains, evaluates
+or draws members asks here (`docs/design.md`, "Data flow").
+
+Beta grids, one per purpose, all log-spaced over `[beta_min, beta_max]`:
+`grid_betas` (grid-mode training, `num_betas`), `table_betas` (the final
+table and `evaluate_dims`, `eval.num_betas`) and `analysis_betas` (phase
+analysis, `ANALYSIS_NUM_BETAS`). A grid-mode run is evaluated at its
+training grid for every purpose.
+"""
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+ANALYSIS_NUM_BETAS = 13
+
+
+def log_spaced(config, num: int) -> np.ndarray:
+  return np.exp(np.linspace(math.log(config.beta_min),
+                            math.log(config.beta_max), num))
+
+
+def grid_betas(config) -> np.ndarray:
+  """The `num_betas` grid-mode training betas."""
+  return log_spaced(config, config.num_betas)
+
+
+def _per_purpose(config, num: int) -> np.ndarray:
+  return grid_betas(config) if config.beta_mode == "grid" else log_spaced(
+      config, num)
+
+
+def table_betas(config) -> np.ndarray:
+  """Betas of the final table and the default of `evaluate_dims`."""
+  return _per_purpose(config, config.eval.num_betas)
+
+
+def analysis_betas(config) -> np.ndarray:
+  """Betas of the phase analysis (`phases.analyze_run`)."""
+  return _per_purpose(config, ANALYSIS_NUM_BETAS)
+
+
+def ensemble_size(config) -> int:
+  per_seed = config.num_betas if config.beta_mode == "grid" else 1
+  return config.num_seeds * per_seed
+
+
+def member_log_betas(config) -> np.ndarray:
+  """`[E]` fixed log beta per member (grid mode); NaN where beta is sampled."""
+  if config.beta_mode == "grid":
+    return np.tile(np.log(grid_betas(config)),
+                   config.num_seeds).astype(np.float32)
+  return np.full(config.num_seeds, np.nan, np.float32)
+
+
+def replica(config, member: int) -> int:
+  """The independently trained replica (seed index) a member belongs to."""
+  return member // config.num_betas if config.beta_mode == "grid" else member
+
+
+def _nearest_grid_index(config, beta: float) -> int:
+  return int(np.argmin(np.abs(np.log(grid_betas(config)) - math.log(beta))))
+
+
+def member_for(config, beta: float, replica_index: int = 0) -> int:
+  """The member that answers `beta` in replica `replica_index`.
+
+  Grid mode: the one trained at the grid beta nearest `beta`.
+  """
+  if not 0 <= replica_index < config.num_seeds:
+    raise ValueError(f"replica must lie in [0, {config.num_seeds}), got "
+                     f"{replica_index}")
+  if config.beta_mode != "grid":
+    return replica_index
+  return replica_index * config.num_betas + _nearest_grid_index(config, beta)
+
+
+def pairs(config, betas: Sequence[float],
+          members: Sequence[int] | None = None) -> list[tuple[int, int]]:
+  """(member, beta index) pairs to evaluate, member-major.
+
+  Every member at every beta in sampled mode; in grid mode each member only
+  at the betas it answers (`member_for`).
+  """
+  members = range(ensemble_size(config)) if members is None else members
+  if config.beta_mode != "grid":
+    return [(e, b) for e in members for b in range(len(betas))]
+  nearest = [_nearest_grid_index(config, beta) for beta in betas]
+  return [(e, b) for e in members for b in range(len(betas))
+          if nearest[b] == e % config.num_betas]

@@ -1,0 +1,129 @@
+"""What `launch.analyze` and `launch.evaluate` write: a run's analysis files.
+
+Each function takes a run directory, computes, writes files into
+`workdir/analysis/` and returns the summary it printed, so scripts and
+tests get exactly what the launchers produce.
+"""
+
+import os
+import time
+from typing import Callable, Sequence
+
+from hypernet_l1 import clusters
+from hypernet_l1 import generalization
+from hypernet_l1 import phases
+from hypernet_l1 import plots
+from hypernet_l1 import run as run_lib
+from hypernet_l1 import tables
+from hypernet_l1 import tasks
+
+
+class UsageError(ValueError):
+  """An argument the analysis cannot use (a launcher flag's value)."""
+
+
+def _out_dir(workdir: str) -> str:
+  out_dir = os.path.join(workdir, "analysis")
+  os.makedirs(out_dir, exist_ok=True)
+  return out_dir
+
+
+def _check_common(run: run_lib.Run, seeds: int, betas, steps) -> None:
+  if seeds < 1:
+    raise UsageError(f"--seeds must be >= 1, got {seeds}")
+  if betas is not None and min(betas) <= 0:
+    raise UsageError(f"--betas must be positive, got {betas}")
+  missing = sorted(set(steps or ()) - set(run.steps))
+  if missing:
+    raise UsageError(f"no checkpoint at steps {missing}; have {run.steps}")
+
+
+def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
+                   betas: Sequence[float] | None = None,
+                   steps: Sequence[int] | None = None,
+                   out: Callable[[str], None] = print) -> str:
+  """Phase analysis of every checkpoint (`phases.analyze_run`) into files.
+
+  Writes `phases.csv` (one row per step, beta, draw seed and member, with
+  the order parameters), `phase_diagram.png`, `pareto.png`, `networks.png`
+  (a typical network of every label at the last step), `clusters.csv` and
+  `clusters.png` (the last step's unnamed networks grouped, `clusters.py`).
+  Returns the summary: label shares per beta and the clusters.
+  """
+  if n < 1:
+    raise UsageError(f"--n must be >= 1, got {n}")
+  run = run_lib.load_run(workdir, warn=lambda line: out(f"warning: {line}"))
+  _check_common(run, seeds, betas, steps)
+  if betas is not None and run.config.beta_mode == "grid":
+    raise UsageError("a grid-mode run is analysed at its training betas; "
+                     "drop --betas")
+  task = tasks.get(run.config.task)
+  out(f"{workdir}: {len(steps or run.steps)} checkpoints, n = {n}, "
+      f"{seeds} draws per member and beta")
+  start = time.time()
+  records = phases.analyze_run(run, n=n, betas=betas, seeds=seeds,
+                               steps=steps, progress=out)
+  out_dir = _out_dir(workdir)
+  tables.write_rows(os.path.join(out_dir, "phases.csv"), records)
+  plots.phase_diagram(records, os.path.join(out_dir, "phase_diagram.png"))
+  plots.pareto(records, os.path.join(out_dir, "pareto.png"))
+  examples = phases.example_networks(run, records)
+  plots.draw_networks(
+      {k: net for k, (_, net) in examples.items()},
+      os.path.join(out_dir, "networks.png"),
+      notes={k: _note(r) for k, (r, _) in examples.items()}, task=task)
+  found = clusters.find(records)
+  written = ["phases.csv", "phase_diagram.png", "pareto.png", "networks.png"]
+  if found:
+    tables.write_rows(os.path.join(out_dir, "clusters.csv"),
+                      clusters.csv_rows(found))
+    nets = phases.regenerate(run, [c["example"] for c in found])
+    plots.draw_networks(
+        {_cluster_title(c): net for c, net in zip(found, nets)},
+        os.path.join(out_dir, "clusters.png"),
+        notes={_cluster_title(c): _note(c["example"]) for c in found},
+        task=task)
+    written += ["clusters.csv", "clusters.png"]
+  out(f"wrote {out_dir}/: {', '.join(written)} ({len(records)} rows) in "
+      f"{time.time() - start:.0f} s")
+  summary = (phases.final_summary(records) + "\n"
+             + clusters.format_clusters(found))
+  out(summary)
+  return summary
+
+
+def _note(record: dict) -> str:
+  return (f"beta {record['beta']:.1e}, member {record['member']}, seed "
+          f"{record['seed']}, fvu {record['fvu']:.2e}, C/n "
+          f"{record['complexity']:.3g}")
+
+
+def _cluster_title(c: dict) -> str:
+  return (f"cluster {c['cluster']} ({c['size']} nets, beta "
+          f"{c['beta_min']:.1e}..{c['beta_max']:.1e})")
+
+
+def write_generalization(workdir: str, dims: Sequence[int], betas=None,
+                         seeds: int = 8, step: int | None = None,
+                         labels: bool = True,
+                         out: Callable[[str], None] = print) -> str:
+  """`evaluate_dims` into `generalization.{csv,png}`; returns the table."""
+  run = run_lib.load_run(workdir, warn=lambda line: out(f"warning: {line}"))
+  _check_common(run, seeds, betas, [step] if step is not None else None)
+  start = time.time()
+  step = run.resolve_step(step)
+  out(f"{workdir}: step {step}, dims {min(dims)}..{max(dims)} "
+      f"({len(dims)}), {seeds} draws per member, dim and beta")
+  records = generalization.evaluate_dims(
+      run, dims, betas=betas, seeds=seeds, step=step, labels=labels,
+      progress=lambda line: out(f"[{time.time() - start:5.0f} s] {line}"))
+  out_dir = _out_dir(workdir)
+  tables.write_rows(os.path.join(out_dir, "generalization.csv"), records)
+  rows = tables.generalization_summary(records)
+  plots.generalization(rows, run.config.train_dims,
+                       os.path.join(out_dir, "generalization.png"))
+  out(f"wrote {out_dir}/: generalization.csv ({len(records)} rows), "
+      f"generalization.png in {time.time() - start:.0f} s")
+  table = tables.format_generalization(rows)
+  out(table)
+  return table

@@ -1,0 +1,126 @@
+"""What keeps a training run safe on a shared machine: one writer per workdir,
+and a clean stop on SIGTERM or SIGINT (preemption).
+
+`WorkdirLock` claims a run directory for one training process: the file
+`workdir/train.lock` names its owner (pid, host) and is held with an
+exclusive `flock`, which the kernel releases when the process dies, even by
+`kill -9`. A second launcher finds the lock held and refuses; a claim whose
+lock is not held (left by a killed run) is stale and is taken over.
+Readers (`load_run`, `launch.analyze`) never take it.
+
+`StopSignals` turns SIGTERM and SIGINT into a flag the training loop polls
+after each step, so the step in flight finishes and is checkpointed. On
+several hosts the stop is agreed through JAX's preemption sync point
+(`jax.distributed.initialize` starts the preemption service), so every host
+saves the same step.
+"""
+
+import fcntl
+import json
+import os
+import signal
+import socket
+import time
+
+import jax
+
+LOCK_FILE = "train.lock"
+
+
+class WorkdirBusyError(RuntimeError):
+  """Another live process is training this workdir."""
+
+
+class WorkdirLock:
+  """An exclusive claim on `workdir` for training (process 0 only)."""
+
+  def __init__(self, workdir: str, report=print):
+    self._path = os.path.join(workdir, LOCK_FILE)
+    self._report = report
+    self._fd = None
+
+  def __enter__(self):
+    if jax.process_index() != 0:
+      return self
+    fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+      fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+      owner = _read_owner(fd)
+      os.close(fd)
+      raise WorkdirBusyError(
+          f"{os.path.dirname(self._path)} is being trained by pid "
+          f"{owner.get('pid', '?')} on host {owner.get('host', '?')} (since "
+          f"{owner.get('since', '?')}); one training process per workdir. "
+          "Wait for it, stop it, or give another --workdir.") from None
+    previous = _read_owner(fd)
+    if previous:
+      self._report(f"taking over a stale claim on this workdir by pid "
+                   f"{previous.get('pid', '?')} on host "
+                   f"{previous.get('host', '?')} (no longer running)")
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps({
+        "pid": os.getpid(), "host": socket.gethostname(),
+        "since": time.strftime("%Y-%m-%d %H:%M:%S")}).encode(), 0)
+    os.fsync(fd)
+    self._fd = fd
+    return self
+
+  def __exit__(self, *exc):
+    if self._fd is not None:
+      os.ftruncate(self._fd, 0)  # a clean exit leaves no claim behind
+      fcntl.flock(self._fd, fcntl.LOCK_UN)
+      os.close(self._fd)
+      self._fd = None
+
+
+def _read_owner(fd: int) -> dict:
+  try:
+    text = os.pread(fd, 4096, 0).decode()
+    return json.loads(text) if text.strip() else {}
+  except (OSError, ValueError):
+    return {"pid": "?", "host": "? (unreadable lock file)"}
+
+
+class StopSignals:
+  """Records SIGTERM / SIGINT instead of dying; `requested(step)` polls it."""
+
+  SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+  def __init__(self):
+    self.received = None
+    self._previous = {}
+
+  def _handle(self, signum, frame):
+    del frame
+    self.received = signal.Signals(signum)
+
+  def __enter__(self):
+    for sig in self.SIGNALS:
+      # On several hosts JAX's preemption notifier owns SIGTERM (installed
+      # by `jax.distributed.initialize`) and `requested` asks it instead.
+      if sig == signal.SIGTERM and jax.process_count() > 1:
+        continue
+      self._previous[sig] = signal.signal(sig, self._handle)
+    return self
+
+  def __exit__(self, *exc):
+    for sig, handler in self._previous.items():
+      signal.signal(sig, handler)
+
+  def requested(self, step: int) -> bool:
+    """Whether to stop after `step`; every host answers the same."""
+    if jax.process_count() > 1:
+      from jax.experimental import multihost_utils  # pylint: disable=g-import-not-at-top
+      try:
+        if multihost_utils.reached_preemption_sync_point(step):
+          self.received = self.received or signal.SIGTERM
+          return True
+        return False
+      except RuntimeError:  # the preemption service is off: local signals
+        pass
+    return self.received is not None
+
+  @property
+  def exit_code(self) -> int:
+    return 128 + int(self.received or signal.SIGTERM)

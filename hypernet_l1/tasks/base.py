@@ -1,0 +1,21 @@
+"""`Task`: what a task defines (the registry is `hypernet_l1.tasks`)."""
+
+from typing import Callable, NamedTuple
+
+import jax
+
+
+class Task(NamedTuple):
+  name: str
+  # y = target(x): `[..., N] -> [...]`. Padded input columns are zero and
+  # must not change y (every target here is a sum over inputs of g(x_i)
+  # with g(0) = 0).
+  target: Callable[[jax.Array], jax.Array]
+  # x = sample_inputs(key, shape): independent and identically distributed
+  # coordinates, so a draw of `size * n` values cut into rows of `n` is a
+  # draw for `n` inputs (`analysis.probe_batches`, `evaluation.eval_inputs`).
+  sample_inputs: Callable[[jax.Array, tuple], jax.Array]
+  # var(y) for `n` inputs, exactly: FVU = MSE / variance(n) in training.
+  variance: Callable[[jax.Array], jax.Array]
+  # Whether the classifier's L1-norm algorithm labels apply.
+  l1_labels: bool

@@ -1,0 +1,21 @@
+"""The L1 norm `y = sum_i |x_i|` on `x ~ U[-1, 1]^n`: the project's task.
+
+`|x_i|` is uniform on [0, 1], so `var(y) = n / 12`.
+"""
+
+import jax
+import jax.numpy as jnp
+
+from hypernet_l1.tasks.base import Task
+
+
+def target(x_BxN: jax.Array) -> jax.Array:
+  return jnp.sum(jnp.abs(x_BxN), axis=-1)
+
+
+def uniform_inputs(key: jax.Array, shape: tuple) -> jax.Array:
+  return jax.random.uniform(key, shape, minval=-1.0, maxval=1.0)
+
+
+TASK = Task(name="l1_norm", target=target, sample_inputs=uniform_inputs,
+                  variance=lambda n: n / 12.0, l1_labels=True)

@@ -1,0 +1,43 @@
+"""What the analysis launchers share: flag parsing and the clean exit."""
+
+import sys
+
+from absl import logging
+
+from hypernet_l1 import reports
+from hypernet_l1 import run as run_lib
+
+
+def numbers(values, kind, name):
+  """A comma-list flag as numbers, or a `reports.UsageError` naming it."""
+  try:
+    return None if values is None else [kind(v) for v in values]
+  except ValueError:
+    raise reports.UsageError(f"--{name} must be a comma list of numbers, got "
+                             f"{','.join(values)}") from None
+
+
+def parse_dims(text: str) -> list[int]:
+  """`"2-5,8"` -> `[2, 3, 4, 5, 8]` (sorted, without repeats)."""
+  dims = set()
+  try:
+    for part in filter(None, (p.strip() for p in text.split(","))):
+      lo, _, hi = part.partition("-")
+      dims.update(range(int(lo), int(hi or lo) + 1))
+  except ValueError:
+    raise reports.UsageError(f"--dims must be numbers and ranges like "
+                             f"2-64,80, got {text!r}") from None
+  if not dims or min(dims) < 1:
+    raise reports.UsageError(f"--dims must name dimensions >= 1, got {text!r}")
+  return sorted(dims)
+
+
+def run_reporting(fn) -> None:
+  """Calls `fn(out)`; a user error becomes one `error:` line and exit 2."""
+  # Orbax logs every read at INFO and each read-only open as a WARNING.
+  logging.set_verbosity(logging.ERROR)
+  try:
+    fn(lambda line: print(line, flush=True))
+  except (run_lib.RunError, reports.UsageError) as e:
+    print(f"error: {e}", file=sys.stderr, flush=True)
+    sys.exit(2)
