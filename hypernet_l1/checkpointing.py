@@ -12,6 +12,7 @@ import json
 import logging as py_logging
 import os
 import shutil
+import sys
 
 import jax
 import ml_collections
@@ -99,6 +100,26 @@ class _Quiet:
       logger.setLevel(level)
 
 
+def _drop_closed_loop_errors() -> None:
+  """When a restore fails, Orbax's abandoned tensorstore reads keep finishing
+  on worker threads and report to an event loop that is already closed:
+  Python prints one `RuntimeError: Event loop is closed` traceback per array
+  (through `sys.unraisablehook`), during the restore and after it. Those,
+  and only those, are dropped; the failure itself is reported in one line."""
+  previous = sys.unraisablehook
+  if getattr(previous, "drops_closed_loop_errors", False):
+    return
+
+  def hook(unraisable):
+    if (isinstance(unraisable.exc_value, RuntimeError)
+        and str(unraisable.exc_value) == "Event loop is closed"):
+      return
+    previous(unraisable)
+
+  hook.drops_closed_loop_errors = True
+  sys.unraisablehook = hook
+
+
 def _abstract(tree):
   return jax.tree.map(ocp.utils.to_shape_dtype_struct, tree)
 
@@ -151,6 +172,7 @@ class Checkpointer:
     self._manager.wait_until_finished()
 
   def _restore(self, step: int, items: dict):
+    _drop_closed_loop_errors()
     try:
       with _Quiet():
         return self._manager.restore(step, args=ocp.args.Composite(**{
@@ -187,7 +209,8 @@ class Checkpointer:
         if jax.process_index() == 0:
           os.makedirs(os.path.dirname(target), exist_ok=True)
           shutil.move(os.path.join(self._directory, str(step)), target)
-        report(f"skipping {e}; moved it to {target} (not deleted)")
+        report(f"{e}: moved it to {target} (kept, not deleted); trying the "
+               "one before")
     return None
 
   def close(self) -> None:

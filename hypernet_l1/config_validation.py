@@ -100,6 +100,9 @@ def problems(config) -> list[str]:
   if config.model.slot_sign not in SLOT_SIGNS:
     bad("model.slot_sign", f"one of {', '.join(SLOT_SIGNS)}")
 
+  if (_is_int(config.warmup_steps) and _is_int(config.num_steps)
+      and config.warmup_steps >= config.num_steps >= 1):
+    bad("warmup_steps", f"< num_steps = {config.num_steps}")
   lo, hi = config.beta_min, config.beta_max
   if _is_real(lo) and _is_real(hi) and 0 < lo and 0 < hi and not lo < hi:
     found.append(f"beta_min = {lo!r}, beta_max = {hi!r}: beta_min must be "

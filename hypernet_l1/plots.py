@@ -23,7 +23,7 @@ from hypernet_l1 import tasks
 from hypernet_l1.target import TargetNet
 
 _POS, _NEG = "#c0392b", "#2166ac"  # edge colours by weight sign
-_NODE = {"input": "#f2c14e", "hidden": "#b8b8b8", "output": "#404040"}
+NODE_COLOURS = {"input": "#f2c14e", "hidden": "#b8b8b8", "output": "#404040"}
 _WEAK = 0.1  # edges under this share of their layer's largest |w| are omitted
 
 
@@ -154,7 +154,8 @@ def pareto(records: list[dict], path: str) -> None:
   ax.set_xlabel("complexity per input")
   ax.set_ylabel("FVU (fixed evaluation inputs)")
   ax.set_title(f"error vs complexity at step {last}")
-  ax.legend(fontsize=8)
+  for handle in ax.legend(fontsize=8).legend_handles:
+    handle.set_alpha(1.0)  # legend colours as the registry gives them
   fig.tight_layout()
   _save(fig, path)
 
@@ -210,7 +211,7 @@ def _graph(ax, w1_AxN: np.ndarray, w2_A: np.ndarray) -> None:
   for kind, size in (("input", 120), ("hidden", 50), ("output", 160)):
     nodes = [v for v, d in g.nodes(data=True) if d["kind"] == kind]
     nx.draw_networkx_nodes(g, pos, nodelist=nodes, ax=ax, node_size=size,
-                           node_color=_NODE[kind], edgecolors="black",
+                           node_color=NODE_COLOURS[kind], edgecolors="black",
                            linewidths=0.5, label=kind)
   ax.set_axis_off()
 

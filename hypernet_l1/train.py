@@ -59,8 +59,11 @@ def log_beta_range(config, step) -> tuple[jax.Array, jax.Array]:
   members train at their own beta clipped into this range.
   """
   lo, hi = math.log(config.beta_min), math.log(config.beta_max)
-  ramp_steps = max(1.0, config.beta_ramp_fraction * config.num_steps)
-  opened = (hi - lo) * jnp.clip(step / ramp_steps, 0.0, 1.0)
+  if config.beta_ramp_fraction == 0:  # no ramp: open from the first step
+    opened = jnp.asarray(hi - lo)
+  else:
+    ramp_steps = max(1.0, config.beta_ramp_fraction * config.num_steps)
+    opened = (hi - lo) * jnp.clip(step / ramp_steps, 0.0, 1.0)
   if config.beta_ramp_direction == "down":
     return hi - opened, jnp.asarray(hi)
   return jnp.asarray(lo), lo + opened

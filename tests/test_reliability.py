@@ -5,9 +5,11 @@ fail early (bad config, config mismatch) cost an interpreter start; those that
 train pay a compile each and are marked slow.
 """
 
+import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +23,7 @@ from configs import tiny
 import hypernet_l1 as hl1
 from hypernet_l1 import checkpointing
 from hypernet_l1 import config_validation
+from hypernet_l1 import runcontrol
 from hypernet_l1 import train
 from hypernet_l1.run import RunError
 
@@ -71,6 +74,10 @@ INVALID = [  # (field, value, words the message must hold)
     ("learning_rate", float("nan"), "finite"),
     ("checkpoint_every", 0, ">= 1"),
     ("log_every", -5, ">= 1"),
+    ("warmup_steps", 40, "< num_steps = 40"),
+    ("checkpoint_minutes", -1.0, ">= 0"),
+    ("beta_ramp_direction", "sideways", "up, down"),
+    ("task", "l2_norm", "l1_norm, sum_squares"),
     ("beta_ramp_fraction", 1.5, "[0, 1]"),
     ("beta_ramp_fraction", -0.1, "[0, 1]"),
     ("model.prior_scale", 0.0, "> 0"),
@@ -269,9 +276,10 @@ def test_kill_9_then_resume_equals_uninterrupted_run(tmp_path):
   assert proc.returncode == -signal.SIGKILL, "finished before the kill"
   assert not os.path.exists(os.path.join(crashed, "checkpoints", "200"))
 
-  resumed = _launch(crashed, *overrides)
+  resumed = _launch(crashed, *overrides)  # no manual clean-up
   assert resumed.returncode == 0, resumed.stderr
   assert "resumed from checkpoint at step " in resumed.stdout
+  assert "taking over a stale claim" in resumed.stdout
   uninterrupted = _launch(clean, *overrides)
   assert uninterrupted.returncode == 0, uninterrupted.stderr
 
@@ -317,3 +325,208 @@ def test_load_run_on_a_non_run_says_why(tmp_path, make, message):
   make(path)
   with pytest.raises(RunError, match=message):
     hl1.load_run(path)
+
+
+# --- preemption: SIGTERM / SIGINT ---------------------------------------------
+
+
+def _signal_at(monkeypatch, at_step: int, sig=signal.SIGTERM):
+  """Sends `sig` to this process once the step `at_step` has been taken."""
+  real_step = train.jitted_train_step
+
+  def step(config, state, log_betas, **kwargs):
+    state, metrics = real_step(config, state, log_betas, **kwargs)
+    if int(state["step"]) == at_step:
+      os.kill(os.getpid(), sig)
+    return state, metrics
+
+  monkeypatch.setattr(train, "jitted_train_step", step)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_saves_the_step_and_the_rerun_ends_as_uninterrupted(
+    tiny_run, tiny_config, tmp_path, monkeypatch, sig):
+  workdir = str(tmp_path / "run")
+  _signal_at(monkeypatch, 27, sig)
+  with pytest.raises(train.Stopped, match=f"{sig.name} after step 27") as info:
+    train.train_and_evaluate(tiny_config, workdir)
+  assert info.value.exit_code == 128 + int(sig)
+  assert hl1.load_run(workdir).steps == [20, 27]
+  assert not os.path.exists(os.path.join(workdir, "final_eval.csv"))
+  # The handler is gone again, and the rerun continues from step 27.
+  assert signal.getsignal(sig) is not None
+  monkeypatch.undo()
+  state = train.train_and_evaluate(tiny_config, workdir)
+  assert int(state["step"]) == 40
+  _assert_params_close(state["params"], hl1.load_run(tiny_run).params(40))
+  with open(os.path.join(workdir, "metrics.jsonl")) as f:
+    steps = [json.loads(line)["step"] for line in f]
+  assert steps == [10, 20, 30, 40]
+
+
+def test_checkpoint_minutes_saves_on_the_clock(tiny_config, tmp_path):
+  tiny_config.num_steps, tiny_config.checkpoint_every = 4, 1000
+  tiny_config.checkpoint_minutes = 1e-9  # every step is due
+  train.train_and_evaluate(tiny_config, str(tmp_path))
+  assert hl1.load_run(str(tmp_path)).steps == [1, 2, 3, 4]
+
+
+@pytest.mark.slow
+def test_sigterm_to_the_launcher_checkpoints_and_exits_within_seconds(
+    tmp_path):
+  """A real launcher: the checkpoint is at or after the last reported step,
+  the exit comes within seconds, and the rerun equals an uninterrupted run."""
+  overrides = ["--config.num_steps=3000", "--config.checkpoint_every=1000",
+               "--config.log_every=50"]
+  stopped, clean = str(tmp_path / "stopped"), str(tmp_path / "clean")
+  proc = subprocess.Popen([*LAUNCH, f"--workdir={stopped}", *overrides],
+                          cwd=REPO, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+  reported = 0
+  for line in proc.stdout:
+    if line.startswith("step "):
+      reported = int(line.split()[1].split("/")[0])
+      if reported >= 300:
+        break
+  sent = time.time()
+  proc.send_signal(signal.SIGTERM)
+  out, err = proc.communicate(timeout=60)
+  assert time.time() - sent < 10
+  assert proc.returncode == 128 + signal.SIGTERM, err
+  assert "Traceback" not in err
+  saved = max(hl1.load_run(stopped).steps)
+  assert saved >= reported and f"saved a checkpoint at step {saved}" in err
+  assert _launch(stopped, *overrides).returncode == 0
+  assert _launch(clean, *overrides).returncode == 0
+  _assert_params_close(hl1.load_run(stopped).params(3000),
+                       hl1.load_run(clean).params(3000))
+
+
+# --- corrupted checkpoints ----------------------------------------------------
+
+
+def _corrupt(step_dir: str) -> None:
+  """Flips 16 bytes in the middle of every array data file (Orbax's OCDBT
+  `d/` files), as a bad disk or copy would."""
+  for root, _, files in os.walk(step_dir):
+    if os.path.basename(root) == "d":
+      for name in files:
+        path = os.path.join(root, name)
+        data = bytearray(open(path, "rb").read())
+        for i in range(len(data) // 3, len(data) // 3 + 16):
+          data[i] ^= 0xFF
+        with open(path, "wb") as f:
+          f.write(bytes(data))
+
+
+@pytest.fixture
+def corrupted_run(tiny_run, tmp_path):
+  """A copy of the tiny run whose latest checkpoint (40) is corrupt."""
+  workdir = _copy_run(tiny_run, str(tmp_path / "run"), keep_steps={20, 40})
+  shutil.rmtree(os.path.join(workdir, "analysis"), ignore_errors=True)
+  _corrupt(os.path.join(workdir, "checkpoints", "40"))
+  return workdir
+
+
+def test_resume_falls_back_past_a_corrupted_checkpoint(
+    corrupted_run, tiny_run, tiny_config, capsys):
+  state = train.train_and_evaluate(tiny_config, corrupted_run)
+  out = capsys.readouterr().out
+  assert "checkpoint at step 40 does not restore" in out
+  assert "resumed from checkpoint at step 20" in out
+  kept = os.path.join(corrupted_run, checkpointing.UNREADABLE_DIR, "40")
+  assert os.path.isdir(kept) and f"moved it to {kept}" in out
+  _assert_params_close(state["params"], hl1.load_run(tiny_run).params(40))
+
+
+def test_load_run_skips_a_corrupted_checkpoint_with_a_warning(corrupted_run):
+  warnings = []
+  run = hl1.load_run(corrupted_run, warn=warnings.append)
+  assert run.resolve_step() == 20
+  assert len(warnings) == 1 and "step 40 does not restore" in warnings[0]
+  with pytest.raises(RunError, match="step 40 does not restore"):
+    run.params(40)
+
+
+def test_nothing_readable_is_one_clear_error(corrupted_run):
+  _corrupt(os.path.join(corrupted_run, "checkpoints", "20"))
+  with pytest.raises(RunError, match="no checkpoint restores"):
+    hl1.load_run(corrupted_run, warn=lambda line: None).params()
+
+
+@pytest.mark.parametrize("launcher", ["analyze", "evaluate"])
+def test_analysis_launchers_warn_once_and_finish_without_traceback(
+    corrupted_run, launcher):
+  args = ["--n=6", "--seeds=2"] if launcher == "analyze" else [
+      "--dims=5,6", "--seeds=2"]
+  result = subprocess.run(
+      [sys.executable, "-m", f"launch.{launcher}",
+       f"--workdir={corrupted_run}", *args], cwd=REPO, capture_output=True,
+      text=True, timeout=300)
+  assert result.returncode == 0, result.stderr
+  assert "Traceback" not in result.stderr + result.stdout
+  warnings = [line for line in result.stdout.splitlines()
+              if line.startswith("warning:")]
+  assert len(warnings) == 1 and "step 40 does not restore" in warnings[0]
+
+
+# --- one writer per workdir ---------------------------------------------------
+
+
+def test_a_second_launcher_on_a_live_workdir_refuses_at_once(tiny_config,
+                                                             tmp_path):
+  """This process holds the claim, as a live launcher would; the launcher
+  started next exits 2, naming the owner, without touching the run."""
+  checkpointing.write_or_check_config(str(tmp_path), tiny_config)
+  with runcontrol.WorkdirLock(str(tmp_path)):
+    start = time.time()
+    result = _launch(tmp_path)
+  assert time.time() - start < 60
+  assert result.returncode == 2, result.stderr
+  assert f"pid {os.getpid()} on host {socket.gethostname()}" in result.stderr
+  assert "Traceback" not in result.stderr
+  assert not os.path.exists(tmp_path / "checkpoints")
+
+
+def test_a_stale_claim_is_taken_over(tiny_config, tmp_path, capsys):
+  """What `kill -9` leaves: a lock file naming a dead owner, not locked."""
+  tiny_config.num_steps = 3
+  (tmp_path / runcontrol.LOCK_FILE).write_text(json.dumps(
+      {"pid": 999999, "host": "gone-host", "since": "earlier"}))
+  train.train_and_evaluate(tiny_config, str(tmp_path))
+  assert ("taking over a stale claim on this workdir by pid 999999 on host "
+          "gone-host" in capsys.readouterr().out)
+  assert (tmp_path / runcontrol.LOCK_FILE).read_text() == ""  # released
+
+
+@pytest.mark.slow
+def test_two_launchers_on_one_workdir(tmp_path):
+  """The second exits non-zero within seconds; the first finishes normally
+  and logs every step once."""
+  workdir = str(tmp_path / "run")
+  overrides = ["--config.num_steps=2000", "--config.log_every=100"]
+  first = subprocess.Popen([*LAUNCH, f"--workdir={workdir}", *overrides],
+                           cwd=REPO, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+  lock = os.path.join(workdir, runcontrol.LOCK_FILE)
+  deadline = time.time() + 300
+  while not (os.path.exists(lock) and os.path.getsize(lock)):
+    assert time.time() < deadline and first.poll() is None
+    time.sleep(0.05)
+  start = time.time()
+  second = _launch(workdir, *overrides)
+  assert time.time() - start < 30
+  assert second.returncode == 2 and "is being trained by pid" in second.stderr
+  out, err = first.communicate(timeout=600)
+  assert first.returncode == 0, err
+  with open(os.path.join(workdir, "metrics.jsonl")) as f:
+    steps = [json.loads(line)["step"] for line in f]
+  assert steps == list(range(100, 2001, 100))
+
+
+def test_orbax_logs_no_warning_of_an_old_api(tiny_config, tmp_path, caplog):
+  tiny_config.num_steps, tiny_config.checkpoint_every = 3, 1
+  train.train_and_evaluate(tiny_config, str(tmp_path))
+  hl1.load_run(str(tmp_path)).params()
+  assert not [r.getMessage() for r in caplog.records
+              if "deprecat" in r.getMessage().lower()]

@@ -1,0 +1,137 @@
+"""The scientific core: the loss, the beta ramp, the final table, the figures."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import matplotlib.image
+import ml_collections
+import numpy as np
+import pytest
+
+import hypernet_l1 as hl1
+from hypernet_l1 import generator
+from hypernet_l1 import grid
+from hypernet_l1 import labels
+from hypernet_l1 import layout
+from hypernet_l1 import plots
+from hypernet_l1 import tables
+from hypernet_l1 import train
+from hypernet_l1.target import apply_target
+
+
+def test_objective_is_log_of_fvu_plus_beta_complexity_by_hand():
+  # log(0.01 + 1e-3 * 50) = log(0.06)
+  got = train.objective(jnp.float32(0.01), jnp.float32(50.0),
+                        jnp.float32(math.log(1e-3)))
+  np.testing.assert_allclose(got, math.log(0.06), rtol=1e-6)
+
+
+@pytest.mark.parametrize("task", ["l1_norm", "sum_squares"])
+def test_network_objective_by_hand(tiny_config, task):
+  """FVU = MSE over the task's exact variance, on the first n inputs only;
+  complexity per input; the log of their beta-weighted sum."""
+  tiny_config.task = task
+  config = ml_collections.FrozenConfigDict(tiny_config)
+  params = generator.init_params(config, jax.random.key(3))
+  key, n, log_beta = jax.random.key(4), 5, math.log(2e-3)
+  x_BxN = np.asarray(jax.random.uniform(jax.random.key(5), (512, 8),
+                                        minval=-1.0, maxval=1.0))
+  obj, aux = jax.jit(train.network_objective, static_argnums=0)(
+      config, params, key, jnp.int32(n), jnp.float32(log_beta), x_BxN)
+  net, cost = generator.generate_padded(config, params, key, jnp.int32(n),
+                                        jnp.float32(log_beta), 8, train=True)
+  x = x_BxN.astype(np.float64)
+  y = (np.abs(x[:, :n]).sum(1) if task == "l1_norm"
+       else (x[:, :n] ** 2).sum(1))
+  variance = n / 12 if task == "l1_norm" else 4 * n / 45
+  fvu = np.mean((np.asarray(apply_target(net, x_BxN), np.float64) - y) ** 2
+                ) / variance
+  np.testing.assert_allclose(aux["fvu"], fvu, rtol=1e-4)
+  np.testing.assert_allclose(aux["complexity"], float(cost) / n, rtol=1e-5)
+  np.testing.assert_allclose(obj, math.log(fvu + 2e-3 * float(cost) / n),
+                             rtol=1e-4)
+
+
+def test_beta_ramp_opens_the_range_from_either_end(tiny_config):
+  tiny_config.num_steps, tiny_config.beta_ramp_fraction = 100, 0.5
+  lo, hi = math.log(tiny_config.beta_min), math.log(tiny_config.beta_max)
+  ranges = lambda: [tuple(float(v) for v in train.log_beta_range(
+      tiny_config, step)) for step in (0, 25, 50, 90)]
+  np.testing.assert_allclose(ranges(), [(lo, lo), (lo, (lo + hi) / 2),
+                                        (lo, hi), (lo, hi)], rtol=1e-6)
+  tiny_config.beta_ramp_direction = "down"
+  np.testing.assert_allclose(ranges(), [(hi, hi), ((lo + hi) / 2, hi),
+                                        (lo, hi), (lo, hi)], rtol=1e-6)
+  tiny_config.beta_ramp_fraction = 0.0  # no ramp: open from the start
+  np.testing.assert_allclose(ranges()[0], (lo, hi), rtol=1e-6)
+
+
+def test_final_table_is_the_median_and_majority_of_the_grid(tiny_run):
+  run = hl1.load_run(tiny_run)
+  config, params = run.frozen_config, run.params()
+  rows = tables.final_table(config, params)
+  records = grid.records(config, params, layout.table_betas(config),
+                         [config.eval.n], np.arange(config.eval.num_draws))
+  assert [r["beta"] for r in rows] == sorted({r["beta"] for r in records})
+  for row in rows:
+    rs = [r for r in records if r["beta"] == row["beta"]]
+    assert len(rs) == config.num_seeds * config.eval.num_draws
+    for key in grid.METRICS:
+      np.testing.assert_allclose(row[key], np.median([r[key] for r in rs]))
+    shares = {k: np.mean([r["label"] == k for r in rs]) for k in labels.NAMES}
+    assert row["label_share"] == max(shares.values())
+    assert shares[row["label"]] == row["label_share"]
+  text = tables.format_final_table(rows, config)
+  assert all(f"{row['beta']:10.2e}" in text and row["label"] in text
+             for row in rows)
+
+
+def _pixels(path: str) -> np.ndarray:
+  return matplotlib.image.imread(path)[..., :3]
+
+
+def _has_colour(image: np.ndarray, hex_colour: str) -> bool:
+  rgb = np.array(matplotlib.colors.to_rgb(hex_colour))
+  return bool(np.any(np.all(np.abs(image - rgb) < 2.5 / 255, axis=-1)))
+
+
+def _records(tmp_labels):
+  """Synthetic phase records: 3 steps x 4 betas x 4 members."""
+  rng = np.random.default_rng(0)
+  out = []
+  for step in (10, 20, 30):
+    for b, beta in enumerate((1e-5, 1e-4, 1e-3, 1e-2)):
+      for member in range(4):
+        label = tmp_labels[b]
+        out.append({
+            "step": step, "dim": 8, "beta": beta, "seed": 0,
+            "member": member, "label": label, "fvu": 10 ** (b - 4),
+            "complexity": 100.0 / (b + 1), "rel_rms": 0.1,
+            **{k: float(rng.uniform()) for k, _ in plots.CURVES}})
+  return out
+
+
+def test_figures_have_their_content(tmp_path):
+  """Size, non-blank axes, and every label's colour where it is drawn."""
+  names = ["double_sided", "pudding_pos", "convexity", "trivial"]
+  records = _records(names)
+  plots.phase_diagram(records, str(tmp_path / "phases.png"))
+  plots.pareto(records, str(tmp_path / "pareto.png"))
+  for name in ("phases.png", "pareto.png"):
+    image = _pixels(str(tmp_path / name))
+    assert image.shape[0] >= 350 and image.shape[1] >= 600, name
+    assert np.mean(np.any(image < 0.9, axis=-1)) > 0.03, name  # not blank
+    for label in names:
+      assert _has_colour(image, labels.color(label)), (name, label)
+  examples = {"double_sided": hl1.algorithms.double_sided(6),
+              "quadratic": hl1.algorithms.quadratic(6)}
+  plots.draw_networks(examples, str(tmp_path / "nets.png"))
+  image = _pixels(str(tmp_path / "nets.png"))
+  assert image.shape[0] > 2 * 300  # one row per example
+  assert _has_colour(image, plots.NODE_COLOURS["input"])
+  rows = [{"dim": d, "beta": b, "seen": d < 8, "rel_rms": 0.01 * d,
+           "label": "pudding_pos"} for d in (4, 8, 12) for b in (1e-4, 1e-2)]
+  plots.generalization(rows, (4, 6), str(tmp_path / "gen.png"))
+  image = _pixels(str(tmp_path / "gen.png"))
+  assert np.mean(np.any(image < 0.9, axis=-1)) > 0.03
