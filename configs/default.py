@@ -48,8 +48,15 @@ def get_config() -> ml_collections.ConfigDict:
   c.model.tied_slots = 2           # the rest of the k slots hold free units
   c.model.slot_sign = "paired"     # "none" | "random" | "paired" (hypernet.py)
   c.model.init_log_sigma = -3.0
-  c.model.init_gate_logit = 3.0
-  c.model.prior_scale = 1.0        # KL prior N(0, prior_scale^2)
+  c.model.prior_scale = 1.0        # kl: prior N(0, prior_scale^2)
+  # l0: initial gate logits (own edges open, the tied units' other edges
+  # closed, free units' edges undecided) and the bound on every gate logit.
+  c.model.init_gate = ml_collections.ConfigDict(
+      dict(own=3.0, off=-3.0, free=0.0, w2=3.0))
+  c.model.gate_bound = 6.0         # 0: unbounded, the plain hard-concrete
+  # Own-edge sign offset (hypernet.py): 0 = none.
+  c.model.sign_offset = 0.0
+  c.model.sign_offset_slope = 0.0
 
   c.eval = ml_collections.ConfigDict()
   c.eval.n = 16

@@ -34,9 +34,13 @@ _MIN_INT = {
     "eval.num_draws": 1,
     "eval.batch_size": 1,
 }
-# Real fields that must be finite and > 0.
+# Real fields that must be finite and > 0, and finite and >= 0.
 _POSITIVE = ("beta_min", "beta_max", "learning_rate", "grad_clip",
              "model.prior_scale")
+_NON_NEGATIVE = ("checkpoint_minutes", "model.gate_bound")
+_FINITE = ("model.init_log_sigma", "model.init_gate.own", "model.init_gate.off",
+           "model.init_gate.free", "model.init_gate.w2", "model.sign_offset",
+           "model.sign_offset_slope")
 
 
 class ConfigError(ValueError):
@@ -86,9 +90,13 @@ def problems(config) -> list[str]:
   if not (_is_real(config.beta_ramp_fraction)
           and 0 <= config.beta_ramp_fraction <= 1):
     bad("beta_ramp_fraction", "a number in [0, 1]")
-  if not (_is_real(config.checkpoint_minutes)
-          and config.checkpoint_minutes >= 0):
-    bad("checkpoint_minutes", "a number >= 0 (0: off)")
+  for field in _NON_NEGATIVE:
+    value = _get(config, field)
+    if not (_is_real(value) and value >= 0):
+      bad(field, "a finite number >= 0 (0: off)")
+  for field in _FINITE:
+    if not _is_real(_get(config, field)):
+      bad(field, "a finite number")
   if config.beta_ramp_direction not in RAMP_DIRECTIONS:
     bad("beta_ramp_direction", f"one of {', '.join(RAMP_DIRECTIONS)}")
   if config.task not in tasks.TASKS:

@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
+from hypernet_l1 import complexity
 from hypernet_l1 import hypernet
 from hypernet_l1 import layout
 from hypernet_l1.noise import Noise, draw_noise
@@ -18,8 +19,11 @@ def make_model(config: ml_collections.ConfigDict) -> hypernet.HyperNet:
   return hypernet.HyperNet(
       width=m.width, tied_slots=m.tied_slots,
       log_beta_range=(math.log(config.beta_min), math.log(config.beta_max)),
-      init_log_sigma=m.init_log_sigma, init_gate_logit=m.init_gate_logit,
-      slot_sign=m.slot_sign)
+      init_log_sigma=m.init_log_sigma,
+      init_gate_logits=(m.init_gate.own, m.init_gate.off, m.init_gate.free,
+                        m.init_gate.w2),
+      slot_sign=m.slot_sign, sign_offset=m.sign_offset,
+      sign_offset_slope=m.sign_offset_slope)
 
 
 def generate_padded(config, params, key: jax.Array, n: jax.Array,
@@ -47,7 +51,12 @@ def generate_from_noise(config, params, noise: Noise, n: jax.Array,
   """
   heads = make_model(config).apply({"params": params}, noise, n, log_beta)
   return hypernet.assemble(heads, noise, n, config.regularizer,
-                           config.model.prior_scale, train)
+                           measure_settings(config), train)
+
+
+def measure_settings(config) -> complexity.Settings:
+  return complexity.Settings(prior_scale=config.model.prior_scale,
+                             gate_bound=config.model.gate_bound)
 
 
 def init_params(config, key: jax.Array):

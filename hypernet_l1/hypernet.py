@@ -48,7 +48,17 @@ class HyperNet(nn.Module):
   tied_slots: int = 2
   log_beta_range: tuple[float, float] = (-5.0, -1.0)
   init_log_sigma: float = -3.0
-  init_gate_logit: float = 3.0
+  # Initial gate logits (l0) of own edges, off-own edges of tied units,
+  # edges of free units, and output weights.
+  init_gate_logits: tuple[float, float, float, float] = (3.0, 3.0, 3.0, 3.0)
+  # Learnable own-edge sign offset: tied unit (r, a)'s own-edge mean gets
+  # `(g + g1 t) s_ra`, with `s_ra` the unit's drawn sign (with "paired", an
+  # input's two tied units get opposite signs) and `t` the scaled log beta;
+  # `g` starts at `sign_offset` (0: no offset), `g1` at `sign_offset_slope`.
+  # It lets the drawn symmetry breaking reach the weights, where the sign
+  # feature alone moves the own-edge mean by 0.045 of 0.40 (README).
+  sign_offset: float = 0.0
+  sign_offset_slope: float = 0.0
   # How units see the +-1 sign drawn for them from the key: "none" (not at
   # all), "random" (each unit its own), "paired" (tied slot 1 gets minus
   # slot 0's sign, so every input owns a random (+, -) pair: symmetry
@@ -123,14 +133,25 @@ class HyperNet(nn.Module):
     # extrapolate from the 8/n context feature beyond the trained n. With it,
     # FVU at n = 48 went from 6.6x to 1.1x that at n = 24 (README).
     off_scale_KxNxN = jnp.where(is_own_KxNxN, 1.0, 8.0 / n_float)
+    mean_KxNxN = scale[0] * edge_KxNxNx3[..., 0] * off_scale_KxNxN
+    if self.sign_offset:
+      g = self.param("sign_offset",
+                     nn.initializers.constant(self.sign_offset), ())
+      g1 = self.param("sign_offset_slope",
+                      nn.initializers.constant(self.sign_offset_slope), ())
+      mean_KxNxN += jnp.where(is_own_KxNxN, (g + g1 * t) * sign_KxN[..., None],
+                              0.0)
+    own0, off0, free0, w2_0 = self.init_gate_logits
+    gate0_KxNxN = jnp.where(is_own_KxNxN, own0,
+                            jnp.where(is_tied_K[:, None, None], off0, free0))
     w1 = complexity.WeightHeads(
-        mean=scale[0] * edge_KxNxNx3[..., 0] * off_scale_KxNxN,
+        mean=mean_KxNxN,
         log_sigma=edge_KxNxNx3[..., 1] + self.init_log_sigma,
-        gate_logit=edge_KxNxNx3[..., 2] + self.init_gate_logit)
+        gate_logit=edge_KxNxNx3[..., 2] + gate0_KxNxN)
     w2 = complexity.WeightHeads(
         mean=scale[1] * unit_KxNx5[..., 1],
         log_sigma=unit_KxNx5[..., 2] + self.init_log_sigma,
-        gate_logit=unit_KxNx5[..., 3] + self.init_gate_logit)
+        gate_logit=unit_KxNx5[..., 3] + w2_0)
     b1_KxN = scale[2] * unit_KxNx5[..., 0]
     b2 = (jnp.sum(unit_KxNx5[..., 4] * in_mask_N) * scale[3]
           + self.param("b2_bias", nn.initializers.zeros, ()))
@@ -138,7 +159,8 @@ class HyperNet(nn.Module):
 
 
 def assemble(heads, noise: Noise, n: jax.Array, regularizer: str,
-             prior_scale: float, train: bool) -> tuple[TargetNet, jax.Array]:
+             settings: complexity.Settings,
+             train: bool) -> tuple[TargetNet, jax.Array]:
   """Draws a padded `TargetNet` (`K*N` hidden, `N` inputs) and its complexity.
 
   Padded inputs and units are exactly zero, so the padded network computes the
@@ -152,9 +174,9 @@ def assemble(heads, noise: Noise, n: jax.Array, regularizer: str,
   unit_mask_KxN = jnp.broadcast_to(in_mask_N, (num_slots, num_inputs))
   edge_mask_KxNxN = unit_mask_KxN[..., None] & in_mask_N
   draw = complexity.REGULARIZERS[regularizer]
-  w1_KxNxN, cost1 = draw(w1, noise.eps_w1_KxNxN, edge_mask_KxNxN, prior_scale,
+  w1_KxNxN, cost1 = draw(w1, noise.eps_w1_KxNxN, edge_mask_KxNxN, settings,
                          train)
-  w2_KxN, cost2 = draw(w2, noise.eps_w2_KxN, unit_mask_KxN, prior_scale, train)
+  w2_KxN, cost2 = draw(w2, noise.eps_w2_KxN, unit_mask_KxN, settings, train)
   net = TargetNet(
       W1=w1_KxNxN.reshape(num_slots * num_inputs, num_inputs),
       b1=(b1_KxN * unit_mask_KxN).reshape(-1),

@@ -119,7 +119,7 @@ def test_every_problem_is_reported_at_once(tiny_config):
       "beta_min", "eval.n", "regularizer", "heldout_dims"}
 
 
-@pytest.mark.parametrize("preset", ["default", "tiny", "paper"])
+@pytest.mark.parametrize("preset", ["default", "tiny", "paper", "l0", "l1"])
 def test_shipped_configs_are_valid(preset):
   module = __import__(f"configs.{preset}", fromlist=["get_config"])
   config_validation.validate(module.get_config())
