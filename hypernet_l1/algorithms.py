@@ -1,4 +1,4 @@
-"""Hand-built encodings of the L1-norm algorithms as `TargetNet`s (DESIGN s. 3).
+"""Hand-built encodings of the L1-norm algorithms (`docs/design.md`).
 
 Every encoding has `m = 3 n` hidden units by default; units an algorithm does
 not use are dead (zero incoming and outgoing weights), so the shapes match the

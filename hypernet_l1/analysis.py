@@ -1,6 +1,6 @@
-"""Order parameters of a `TargetNet` and the algorithm classifier (DESIGN s. 5).
+"""Order parameters of a `TargetNet` and the classifier (`docs/design.md`).
 
-Everything is computed on a fixed probe batch `x ~ U[-1, 1]^n` in one jitted
+Everything is computed on a fixed probe batch (the task's inputs) in one jitted
 call per stack: a `TargetNet` whose leaves carry leading batch axes (seeds x
 betas x checkpoints, ...) is flattened, padded to a size bucket (one compile per
 `(n, m)` and bucket) and vmapped, in chunks for long stacks, with no Python
@@ -55,7 +55,8 @@ class Thresholds(NamedTuple):
   # Active: contribution share >= active / n (each unit of a double-sided net
   # has 1 / (2n)).
   active: float = 0.1
-  # Tied: specialisation above this (PHYSICS: tied > 0.9, the rest < 0.5) ...
+  # Tied: specialisation above this (trained tied units sit above 0.9, the
+  # rest below 0.5) ...
   tied: float = 0.6
   # ... and |tied weight| / |runner-up| above this (at n = 4, random rows pass
   # the specialisation test half of the time, this one 10%).

@@ -49,9 +49,38 @@ def config_to_json(config: ml_collections.ConfigDict) -> str:
   return config.to_json(indent=2, sort_keys=True)
 
 
+# Config fields added since runs were first written, with the value that
+# reproduces what a run written without them did: `read_config` fills them
+# in, so a run stays readable as the config grows. `model.init_gate_logit`
+# was one initial gate logit for every edge.
+_ADDED_FIELDS = {
+    "task": "l1_norm",
+    "beta_ramp_direction": "up",
+    "checkpoint_minutes": 0.0,
+    "model.gate_bound": 0.0,
+    "model.sign_offset": 0.0,
+    "model.sign_offset_slope": 0.0,
+}
+
+
+def _upgrade(saved: dict) -> dict:
+  for dotted, value in _ADDED_FIELDS.items():
+    *parents, leaf = dotted.split(".")
+    node = saved
+    for part in parents:
+      node = node.setdefault(part, {})
+    node.setdefault(leaf, value)
+  model = saved.setdefault("model", {})
+  if "init_gate" not in model:
+    logit = model.pop("init_gate_logit", 3.0)
+    model["init_gate"] = {k: logit for k in ("own", "off", "free", "w2")}
+  return saved
+
+
 def read_config(workdir: str) -> ml_collections.ConfigDict:
+  """A run's config, with fields added since it was written filled in."""
   with open(os.path.join(workdir, CONFIG_FILE)) as f:
-    return ml_collections.ConfigDict(json.load(f))
+    return ml_collections.ConfigDict(_upgrade(json.load(f)))
 
 
 def config_differences(saved: dict, current: dict) -> list[str]:

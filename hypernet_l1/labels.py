@@ -17,25 +17,26 @@ class Label(NamedTuple):
   # Whether the label's units are tied to inputs, so a drawing sorts them
   # into a diagonal by (input, sign); the other labels have no unit order.
   ordered: bool
+  family: str   # puddings of every sign are one family (phase boundaries)
   description: str
 
 
 REGISTRY = (
-    Label("double_sided", "#1f77b4", "DS", "o", True,
+    Label("double_sided", "#1f77b4", "DS", "o", True, "double_sided",
           "two relu pieces per input, one of each sign"),
-    Label("pudding_pos", "#d62728", "P+", "^", True,
+    Label("pudding_pos", "#d62728", "P+", "^", True, "pudding",
           "positive relu pieces on every input plus a linear correction"),
-    Label("pudding_neg", "#ff7f0e", "P-", "v", True,
+    Label("pudding_neg", "#ff7f0e", "P-", "v", True, "pudding",
           "negative relu pieces on every input plus a linear correction"),
-    Label("pudding_mixed", "#e377c2", "P+-", "D", True,
+    Label("pudding_mixed", "#e377c2", "P+-", "D", True, "pudding",
           "one relu piece per input, signs per input, and a correction"),
-    Label("convexity", "#2ca02c", "CVX", "s", False,
+    Label("convexity", "#2ca02c", "CVX", "s", False, "convexity",
           "dense random rows, output weights of one sign"),
-    Label("quadratic", "#9467bd", "Q", "P", True,
+    Label("quadratic", "#9467bd", "Q", "P", True, "quadratic",
           "one even unit per input at swish's minimum: c + a sum x_i^2"),
-    Label("trivial", "#17becf", "T", "*", False,
+    Label("trivial", "#17becf", "T", "*", False, "trivial",
           "the output barely moves (a constant network)"),
-    Label("other", "#8c8c8c", "oth", "X", False,
+    Label("other", "#8c8c8c", "oth", "X", False, "other",
           "anything else: where unnamed algorithms hide (clusters.py)"),
 )
 
@@ -46,6 +47,10 @@ BY_NAME = {label.name: label for label in REGISTRY}
 
 def color(name: str) -> str:
   return BY_NAME[name].color
+
+
+def family(name: str) -> str:
+  return BY_NAME[name].family
 
 
 def in_order(names) -> list[str]:

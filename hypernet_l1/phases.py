@@ -8,6 +8,7 @@ seed, member): rows of `phases.csv`, input of `plots`, `clusters` and
 """
 
 import collections
+import math
 import time
 
 import numpy as np
@@ -181,4 +182,93 @@ def final_summary(records: list[dict]) -> str:
                 else "never dominant")
     lines.append(f"  {k:<13} found at {len(at)} betas "
                  f"({min(at):.2e}..{max(at):.2e}), {dom_text}")
+  return "\n".join(lines)
+
+
+def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+  """The Wilson score interval of a share `k / n` (95% for z = 1.96)."""
+  if n == 0:
+    return 0.0, 1.0
+  p = k / n
+  centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+  half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+  return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def label_shares(records: list[dict]) -> list[dict]:
+  """Per beta at the last step: each label's share with its 95% Wilson
+  interval, over every network there (replicas x draws)."""
+  final = final_records(records)
+  found = labels.in_order(r["label"] for r in final)
+  rows = []
+  for beta in sorted({r["beta"] for r in final}):
+    rs = [r["label"] for r in final if r["beta"] == beta]
+    row = {"beta": beta, "nets": len(rs)}
+    for name in found:
+      k = rs.count(name)
+      lo, hi = wilson_interval(k, len(rs))
+      row.update({name: k / len(rs), f"{name}_lo": lo, f"{name}_hi": hi})
+    rows.append(row)
+  return rows
+
+
+def _majority_family(labels_at_beta: list[str]) -> str:
+  counts = collections.Counter(labels.family(k) for k in labels_at_beta)
+  return counts.most_common(1)[0][0]
+
+
+def phase_boundaries(records: list[dict], replica_of) -> list[dict]:
+  """Where each replica's algorithm changes along beta, at the last step.
+
+  Per replica (`replica_of(member)`, `layout.replica`), the majority label
+  family (puddings of every sign are one) at each beta over its draws; every
+  change between neighbouring betas is a boundary at their geometric mean.
+  One row per (from, to) change found: in how many replicas, the median
+  boundary beta and its spread (min, max) over them.
+  """
+  final = final_records(records)
+  by_replica = collections.defaultdict(lambda: collections.defaultdict(list))
+  for r in final:
+    by_replica[replica_of(r["member"])][r["beta"]].append(r["label"])
+  found = collections.defaultdict(list)
+  for replica, by_beta in sorted(by_replica.items()):
+    betas = sorted(by_beta)
+    families = [_majority_family(by_beta[b]) for b in betas]
+    for i in range(1, len(betas)):
+      if families[i] != families[i - 1]:
+        found[(families[i - 1], families[i])].append(
+            math.sqrt(betas[i - 1] * betas[i]))
+  rows = []
+  for (before, after), at in found.items():
+    rows.append({"from": before, "to": after, "replicas": len(at),
+                 "of": len(by_replica),
+                 "beta_median": float(np.exp(np.median(np.log(at)))),
+                 "beta_min": min(at), "beta_max": max(at)})
+  rows.sort(key=lambda row: (-row["replicas"], row["beta_median"]))
+  return rows
+
+
+def format_shares(rows: list[dict]) -> str:
+  """Label shares per beta as `share [lo, hi]` percentages."""
+  names = [k for k in labels.NAMES if k in rows[0]]
+  lines = [f"label shares at the last step, % with 95% Wilson interval",
+           f"{'beta':>9} {'nets':>5} " + " ".join(f"{k:>17}" for k in names)]
+  for row in rows:
+    cells = [f"{100 * row[k]:3.0f} [{100 * row[k + '_lo']:3.0f},"
+             f"{100 * row[k + '_hi']:4.0f}]" for k in names]
+    lines.append(f"{row['beta']:9.2e} {row['nets']:5d} "
+                 + " ".join(f"{c:>17}" for c in cells))
+  return "\n".join(lines)
+
+
+def format_boundaries(rows: list[dict]) -> str:
+  if not rows:
+    return "phase boundaries: no replica changes algorithm along beta"
+  lines = ["phase boundaries (majority family per replica; beta at the "
+           "geometric mean of neighbouring betas):"]
+  for row in rows:
+    lines.append(f"  {row['from']:>12} -> {row['to']:<12} in "
+                 f"{row['replicas']:3d} of {row['of']} replicas: beta "
+                 f"{row['beta_median']:.2e} (median; {row['beta_min']:.2e}.."
+                 f"{row['beta_max']:.2e})")
   return "\n".join(lines)

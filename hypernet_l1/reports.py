@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 
 from hypernet_l1 import clusters
 from hypernet_l1 import generalization
+from hypernet_l1 import layout
 from hypernet_l1 import phases
 from hypernet_l1 import plots
 from hypernet_l1 import run as run_lib
@@ -45,10 +46,12 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   """Phase analysis of every checkpoint (`phases.analyze_run`) into files.
 
   Writes `phases.csv` (one row per step, beta, draw seed and member, with
-  the order parameters), `phase_diagram.png`, `pareto.png`, `networks.png`
-  (a typical network of every label at the last step), `clusters.csv` and
+  the order parameters), `label_shares.csv` (per beta at the last step, with
+  95% Wilson intervals), `boundaries.csv` (where replicas change algorithm
+  along beta), `phase_diagram.png`, `pareto.png`, `networks.png` (a typical
+  network of every label at the last step), `clusters.csv` and
   `clusters.png` (the last step's unnamed networks grouped, `clusters.py`).
-  Returns the summary: label shares per beta and the clusters.
+  Returns the summary that it prints.
   """
   if n < 1:
     raise UsageError(f"--n must be >= 1, got {n}")
@@ -72,8 +75,16 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
       {k: net for k, (_, net) in examples.items()},
       os.path.join(out_dir, "networks.png"),
       notes={k: _note(r) for k, (r, _) in examples.items()}, task=task)
+  shares = phases.label_shares(records)
+  boundaries = phases.phase_boundaries(
+      records, lambda member: layout.replica(run.config, member))
+  tables.write_rows(os.path.join(out_dir, "label_shares.csv"), shares)
+  written = ["phases.csv", "label_shares.csv", "phase_diagram.png",
+             "pareto.png", "networks.png"]
+  if boundaries:
+    tables.write_rows(os.path.join(out_dir, "boundaries.csv"), boundaries)
+    written.append("boundaries.csv")
   found = clusters.find(records)
-  written = ["phases.csv", "phase_diagram.png", "pareto.png", "networks.png"]
   if found:
     tables.write_rows(os.path.join(out_dir, "clusters.csv"),
                       clusters.csv_rows(found))
@@ -86,8 +97,10 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
     written += ["clusters.csv", "clusters.png"]
   out(f"wrote {out_dir}/: {', '.join(written)} ({len(records)} rows) in "
       f"{time.time() - start:.0f} s")
-  summary = (phases.final_summary(records) + "\n"
-             + clusters.format_clusters(found))
+  summary = "\n".join([phases.final_summary(records),
+                       phases.format_shares(shares),
+                       phases.format_boundaries(boundaries),
+                       clusters.format_clusters(found)])
   out(summary)
   return summary
 

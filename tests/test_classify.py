@@ -261,7 +261,7 @@ def test_messy_networks_are_other(n):
 
 
 def _quadratic_cases(n: int):
-  """Hand-built quadratic nets: scales, per-input signs, and the shape PHYSICS
+  """Hand-built quadratic nets: scales, per-input signs, and the shape plain MLPs
   found in trained nets (bias just below swish's minimum, weight ~1.5)."""
   shifted = _np(algorithms.quadratic(n, scale=1.5))
   shifted.b1[:n] = -1.55
@@ -407,7 +407,7 @@ def _train_plain_mlps(n: int, seeds: int, steps: int, lr: float) -> TargetNet:
 
 
 def test_trained_plain_mlps_are_mixed_puddings():
-  """PHYSICS section 1: unpenalised plain MLPs find a mixed-sign pudding.
+  """Unpenalised plain MLPs find a mixed-sign pudding (README, "Results").
 
   Measured here (16 -> 48 -> 1, batch 256): 8k steps at lr 3e-2 gave
   pudding_mixed in 16 of 16 seeds (FVU 0.003-0.004), 20k steps at 1e-2 in 4

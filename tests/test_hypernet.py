@@ -9,6 +9,8 @@ import pytest
 
 from hypernet_l1 import generator
 from hypernet_l1 import hypernet
+from hypernet_l1 import layout
+from hypernet_l1 import train
 from hypernet_l1.noise import draw_noise, first_inputs, permute_inputs
 from hypernet_l1.target import apply_target
 
@@ -95,3 +97,40 @@ def test_new_n_or_beta_within_a_bucket_does_not_recompile(tiny_config, params):
 
   for n, beta in [(5, 1e-4), (6, 1e-2), (8, 3e-3)]:
     generate(jnp.int32(n), jnp.float32(np.log(beta)))
+
+
+def _own_edge_means(config, params, seeds=8, n=8):
+  """`[seeds * n, 2]`: the own-edge means of each input's two tied units."""
+  model = generator.make_model(config)
+  out = []
+  for seed in range(seeds):
+    noise = draw_noise(jax.random.key(seed), n, config.hidden_per_input,
+                       config.model.code_dim)
+    w1, *_ = model.apply({"params": params}, noise, jnp.int32(n),
+                         jnp.float32(-5.0))
+    idx = jnp.arange(n)
+    out.append(np.stack([w1.mean[0, idx, idx], w1.mean[1, idx, idx]], 1))
+  return np.concatenate(out)
+
+
+def test_sign_offset_reaches_the_weights_and_is_learned(tiny_config):
+  """Without the offset an input's two tied own edges mostly share a sign;
+  with it they start with opposite signs (the drawn `paired` signs), and the
+  offset is a parameter that a gradient step moves: not imposed."""
+  plain = generator.init_params(tiny_config, jax.random.key(1))
+  plain_means = _own_edge_means(tiny_config, plain)
+  same_sign = np.mean(np.prod(np.sign(plain_means), axis=1) > 0)
+  assert np.corrcoef(plain_means.T)[0, 1] > 0.3
+  tiny_config.model.sign_offset = 1.5
+  params = generator.init_params(tiny_config, jax.random.key(1))
+  means = _own_edge_means(tiny_config, params)
+  assert np.mean(np.prod(np.sign(means), axis=1) < 0) > 0.95 > same_sign
+  assert np.corrcoef(means.T)[0, 1] < -0.7
+  np.testing.assert_allclose(params["sign_offset"], 1.5)
+  state = train.init_state(tiny_config)
+  for _ in range(2):  # the learning rate warms up from 0 at step 0
+    state, _ = train.jitted_train_step(
+        ml_collections.FrozenConfigDict(tiny_config), state,
+        jnp.asarray(layout.member_log_betas(tiny_config)))
+  moved = np.asarray(state["params"]["sign_offset"])
+  assert np.all(moved != 1.5) and np.all(np.abs(moved - 1.5) < 0.1)
