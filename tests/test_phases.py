@@ -123,7 +123,7 @@ def test_final_summary_shares_and_settling_steps():
   assert "convexity     found at 1 betas" in summary
 
 
-def test_launcher_writes_four_files_and_csv_rows(tiny_run, tmp_path):
+def test_launcher_writes_its_files_and_csv_rows(tiny_run, tmp_path):
   workdir = str(tmp_path / "run")
   # Without what other tests may have left in the shared run's analysis/.
   shutil.copytree(tiny_run, workdir, ignore=shutil.ignore_patterns("analysis"))
@@ -131,9 +131,18 @@ def test_launcher_writes_four_files_and_csv_rows(tiny_run, tmp_path):
   summary = reports.write_analysis(workdir, n=N, seeds=SEEDS,
                                    out=lines.append)
   out = os.path.join(workdir, "analysis")
-  always = {"networks.png", "pareto.png", "phase_diagram.png", "phases.csv"}
+  always = {"networks.png", "pareto.png", "phase_diagram.png", "phases.csv",
+            "label_shares.csv"}
   assert always <= set(os.listdir(out))
-  assert set(os.listdir(out)) - always <= {"clusters.csv", "clusters.png"}
+  assert set(os.listdir(out)) - always <= {"clusters.csv", "clusters.png",
+                                           "boundaries.csv"}
+  with open(os.path.join(out, "label_shares.csv")) as f:
+    shares = list(csv.DictReader(f))
+  for row in shares:  # every share lies in its interval, and they sum to 1
+    names = [k for k in labels.NAMES if k in row]
+    assert all(float(row[k + "_lo"]) <= float(row[k]) <= float(row[k + "_hi"])
+               for k in names)
+    np.testing.assert_allclose(sum(float(row[k]) for k in names), 1.0)
   for name in os.listdir(out):
     assert os.path.getsize(os.path.join(out, name)) > 1000, name
   with open(os.path.join(out, "phases.csv")) as f:
@@ -176,3 +185,21 @@ def test_launcher_bad_workdir_exits_2_without_traceback(tmp_path, make):
   assert "Traceback" not in result.stderr
   assert result.stderr.startswith("error: ") and str(workdir) in result.stderr
   assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_wilson_interval_and_boundaries_by_hand():
+  lo, hi = phases.wilson_interval(8, 10)
+  np.testing.assert_allclose([lo, hi], [0.4902, 0.9433], atol=1e-4)
+  assert phases.wilson_interval(0, 10)[0] == 0.0
+  records = [_record(1, beta, member, label)
+             for member, sequence in enumerate([
+                 ["double_sided", "pudding_neg", "convexity"],
+                 ["double_sided", "pudding_pos", "pudding_pos"]])
+             for beta, label in zip([1e-6, 1e-4, 1e-2], sequence)]
+  rows = phases.phase_boundaries(records, replica_of=lambda member: member)
+  got = {(r["from"], r["to"]): r for r in rows}
+  assert set(got) == {("double_sided", "pudding"), ("pudding", "convexity")}
+  assert got["double_sided", "pudding"]["replicas"] == 2
+  np.testing.assert_allclose(got["double_sided", "pudding"]["beta_median"],
+                             1e-5)
+  np.testing.assert_allclose(got["pudding", "convexity"]["beta_median"], 1e-3)
