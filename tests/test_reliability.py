@@ -119,7 +119,8 @@ def test_every_problem_is_reported_at_once(tiny_config):
       "beta_min", "eval.n", "regularizer", "heldout_dims"}
 
 
-@pytest.mark.parametrize("preset", ["default", "tiny", "paper", "l0", "l1"])
+@pytest.mark.parametrize("preset", ["default", "tiny", "paper", "l0", "l1",
+                                    "three_phases"])
 def test_shipped_configs_are_valid(preset):
   module = __import__(f"configs.{preset}", fromlist=["get_config"])
   config_validation.validate(module.get_config())
