@@ -149,7 +149,8 @@ def settle_steps(records: list[dict]) -> dict[tuple, int]:
 
 
 def final_summary(records: list[dict]) -> str:
-  """Label shares per beta at the last step, and the median settling step."""
+  """Per beta at the last step: label shares, median FVU and complexity, and
+  the median settling step."""
   final = final_records(records)
   last = final[0]["step"]
   found = labels.in_order(r["label"] for r in final)
@@ -157,10 +158,10 @@ def final_summary(records: list[dict]) -> str:
   betas = sorted({r["beta"] for r in final})
   width = max(len(k) for k in found) + 1
   lines = [f"final step {last}: label shares (%) over seeds x members per "
-           "beta; 'settled': median step from which a network keeps its "
-           "final label",
+           "beta; median FVU and complexity per input; 'settled': median "
+           "step from which a network keeps its final label",
            f"{'beta':>9} {'nets':>5}" + "".join(f"{k:>{width}}" for k in found)
-           + f"  {'dominant':<13} {'settled':>7}"]
+           + f"  {'dominant':<13} {'fvu':>9} {'C/n':>8} {'settled':>7}"]
   dominant_by_beta = {}
   for beta in betas:
     rows = [r for r in final if r["beta"] == beta]
@@ -171,7 +172,9 @@ def final_summary(records: list[dict]) -> str:
     lines.append(f"{beta:9.2e} {len(rows):5d}"
                  + "".join(f"{100 * counts[k] / len(rows):{width}.0f}"
                            for k in found)
-                 + f"  {dominant:<13} {settle:7.0f}")
+                 + f"  {dominant:<13} {np.median([r['fvu'] for r in rows]):9.2e}"
+                 f" {np.median([r['complexity'] for r in rows]):8.3g}"
+                 f" {settle:7.0f}")
   lines.append("where each label appears at the last step:")
   for k in found:
     at = [beta for beta in betas

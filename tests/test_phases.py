@@ -101,7 +101,7 @@ def test_grid_mode_evaluates_each_member_at_its_own_beta(tiny_run, run):
 
 def _record(step, beta, member, label):
   return {"step": step, "beta": beta, "seed": 0, "member": member,
-          "label": label}
+          "label": label, "fvu": 0.01 * (member + 1), "complexity": 10.0}
 
 
 def test_final_summary_shares_and_settling_steps():
@@ -118,8 +118,10 @@ def test_final_summary_shares_and_settling_steps():
   summary = phases.final_summary(records)
   row = next(line for line in summary.splitlines()
              if line.startswith(" 1.00e-03")).split()
-  # beta, nets, double_sided, pudding_pos, convexity, dominant, settled.
-  assert row == ["1.00e-03", "3", "33", "67", "0", "pudding_pos", "2"]
+  # beta, nets, double_sided, pudding_pos, convexity, dominant, fvu, C/n,
+  # settled.
+  assert row == ["1.00e-03", "3", "33", "67", "0", "pudding_pos", "2.00e-02",
+                 "10", "2"]
   assert "convexity     found at 1 betas" in summary
 
 
