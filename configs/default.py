@@ -15,7 +15,7 @@ HELDOUT_INTERIOR = (11, 17)
 def get_config() -> ml_collections.ConfigDict:
   c = ml_collections.ConfigDict()
   c.seed = 0
-  c.task = "l1_norm"               # hypernet_l1/tasks: "l1_norm" | "sum_squares"
+  c.task = "l1_norm"               # hypernet_l1/tasks: l1_norm | sum_squares
   c.num_seeds = 4                  # independent hypernetworks, one step
   c.regularizer = "kl"             # "l1" | "l0" | "kl"
   c.beta_mode = "sampled"          # "sampled" (log-uniform per net) | "grid"

@@ -1,4 +1,4 @@
-r"""L0 (the number of non-zero weights) over a range that reaches the constant network.
+r"""L0 (non-zero weights) over a range that reaches the constant network.
 
   python -m launch.train --config=configs/l0.py --workdir=runs/l0
   python -m launch.analyze --workdir=runs/l0

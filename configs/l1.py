@@ -1,4 +1,4 @@
-r"""L1 (the sum of |w| of the edges) over a range that reaches the constant network.
+r"""L1 (the sum of |w|) over a range that reaches the constant network.
 
   python -m launch.train --config=configs/l1.py --workdir=runs/l1
   python -m launch.analyze --workdir=runs/l1

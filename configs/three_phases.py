@@ -1,4 +1,4 @@
-r"""The paper's three phases in one run: double-sided, pudding, convexity along beta.
+r"""The paper's three phases in one run: double-sided, pudding, convexity.
 
   python -m launch.train --config=configs/three_phases.py --workdir=runs/three
   python -m launch.analyze --workdir=runs/three

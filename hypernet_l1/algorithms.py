@@ -147,7 +147,7 @@ def convexity(n: int, key: jax.Array, scale: float = 1.0, bias: float = -1.0,
 
 def quadratic(n: int, scale: float = 0.3, sign=+1, n_fit: int = 8192,
               m: int | None = None) -> TargetNet:
-  """`sum|x_i| ~ c + a sum_i swish(U_STAR + k s_i x_i)`: one even unit per input.
+  """`sum|x_i| ~ c + a sum_i swish(U_STAR + k s_i x_i)`: an even unit per input.
 
   At swish's minimum `U_STAR`, `swish(U_STAR + k x) ~ swish(U_STAR) +
   SWISH_CURVATURE k^2 x^2 / 2`: each unit is even in its input, with no kink

@@ -423,7 +423,8 @@ def _unit_roles(net: TargetNet, x_PxN, n, th: Thresholds):
   return {k: u[k] for k in _UNIT_KEYS}
 
 
-def unit_roles(net: TargetNet, n: int | None = None, th: Thresholds = THRESHOLDS,
+def unit_roles(net: TargetNet, n: int | None = None,
+               th: Thresholds = THRESHOLDS,
                task: tasks.Task = tasks.DEFAULT) -> dict[str, np.ndarray]:
   """What the classifier sees in each hidden unit of one net, arrays `[m]`.
 

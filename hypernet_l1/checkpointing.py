@@ -220,7 +220,7 @@ class Checkpointer:
     return {PARAMS: out[PARAMS], **out[TRAIN_STATE]}
 
   def restore_params(self, step: int, like):
-    """Only the ensemble's parameters at `step` (analysis needs no optimiser)."""
+    """Only the ensemble's parameters at `step` (analysis needs no more)."""
     return self._restore(step, {PARAMS: like})[PARAMS]
 
   def restore_latest(self, like: dict, report=print) -> dict | None:

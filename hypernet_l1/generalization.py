@@ -26,7 +26,7 @@ def evaluate_dims(workdir_or_run, dims: Sequence[int],
                   seeds: int | Sequence[int] = 8, step: int | None = None,
                   members: Sequence[int] | None = None, labels: bool = True,
                   progress: Callable[[str], None] | None = None) -> list[dict]:
-  """One record per (dim, beta, draw seed, member) of a run's generated networks.
+  """One record per (dim, beta, draw seed, member) of a run's networks.
 
   Keys: `dim`, `beta`, `seed`, `member` (ensemble index), `seen` (dim in the
   run's `train_dims`), `rel_rms`, `fvu`, `complexity` (per input), `label`

@@ -76,6 +76,7 @@ def init_ensemble_params(config):
 
 
 def bucket_for(n: int, dim_buckets) -> int:
-  """Padded size for `n`: the smallest bucket that holds it, else a multiple of 8."""
+  """Padded size for `n`: the smallest bucket that holds it, else a multiple
+  of 8."""
   fitting = [b for b in dim_buckets if b >= n]
   return min(fitting) if fitting else -(-n // 8) * 8

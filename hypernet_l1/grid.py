@@ -32,7 +32,7 @@ METRICS = ("rel_rms", "fvu", "complexity")
 
 
 def dim_buckets(dims: Sequence[int], buckets) -> dict[int, list[int]]:
-  """Padded size -> the dims it evaluates (`generator.bucket_for`), ascending."""
+  """Padded size -> the dims it evaluates (`generator.bucket_for`), sorted."""
   grouped = {}
   for n in sorted(set(dims)):
     grouped.setdefault(generator.bucket_for(n, buckets), []).append(n)

@@ -1,4 +1,4 @@
-"""The algorithm labels: one registry that the classifier, plots and tables read.
+"""The algorithm labels: one registry the classifier, plots and tables read.
 
 A label's index in `REGISTRY` is its code in the classifier's jitted output
 (`analysis.label_code`). Adding a label is one entry here plus its rule in

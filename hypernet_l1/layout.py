@@ -1,4 +1,4 @@
-"""The ensemble's member layout and the beta grids: which member answers which beta.
+"""The member layout and the beta grids: which member answers which beta.
 
 The one place that knows it. In `sampled` mode the ensemble is `num_seeds`
 independent hypernetworks, each covering the whole beta range. In `grid`

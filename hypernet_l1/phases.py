@@ -172,7 +172,8 @@ def final_summary(records: list[dict]) -> str:
     lines.append(f"{beta:9.2e} {len(rows):5d}"
                  + "".join(f"{100 * counts[k] / len(rows):{width}.0f}"
                            for k in found)
-                 + f"  {dominant:<13} {np.median([r['fvu'] for r in rows]):9.2e}"
+                 + f"  {dominant:<13}"
+                 f" {np.median([r['fvu'] for r in rows]):9.2e}"
                  f" {np.median([r['complexity'] for r in rows]):8.3g}"
                  f" {settle:7.0f}")
   lines.append("where each label appears at the last step:")

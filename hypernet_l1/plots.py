@@ -107,8 +107,8 @@ def phase_diagram(records: list[dict], path: str) -> None:
     rs = [r for r in final if r["beta"] == beta]
     if rs:
       label = collections.Counter(r["label"] for r in rs).most_common(1)[0][0]
-      curves.axvspan(beta_edges[j], beta_edges[j + 1], color=labels.color(label),
-                     alpha=0.15, lw=0)
+      curves.axvspan(beta_edges[j], beta_edges[j + 1],
+                     color=labels.color(label), alpha=0.15, lw=0)
   colors = matplotlib.colormaps["tab10"](np.arange(len(CURVES)))
   for (key, name), color in zip(CURVES, colors):
     if key not in final[0]:

@@ -23,6 +23,7 @@ import socket
 import time
 
 import jax
+from jax.experimental import multihost_utils
 
 LOCK_FILE = "train.lock"
 
@@ -111,7 +112,6 @@ class StopSignals:
   def requested(self, step: int) -> bool:
     """Whether to stop after `step`; every host answers the same."""
     if jax.process_count() > 1:
-      from jax.experimental import multihost_utils  # pylint: disable=g-import-not-at-top
       try:
         if multihost_utils.reached_preemption_sync_point(step):
           self.received = self.received or signal.SIGTERM

@@ -72,11 +72,12 @@ def _short(label: str) -> str:
 
 
 def format_generalization(rows: list[dict]) -> str:
-  """Dims down, betas across: median rel_rms and the majority label's short name."""
+  """Dims down, betas across: median rel_rms and the majority label's short
+  name."""
   betas = sorted({r["beta"] for r in rows})
   cell = {(r["dim"], r["beta"]): r for r in rows}
-  legend = ", ".join(f"{labels.BY_NAME[k].short}={k}"
-                     for k in labels.in_order(r["label"] for r in rows if r["label"]))
+  found = labels.in_order(r["label"] for r in rows if r["label"])
+  legend = ", ".join(f"{labels.BY_NAME[k].short}={k}" for k in found)
   lines = ["median rel_rms over members and draws, majority label"
            + (f" ({legend})" if legend else ""),
            f"{'dim':>4} {'seen':>4} " + " ".join(f"{f'beta {b:.1e}':>15}"

@@ -1,4 +1,4 @@
-"""The generated networks: two-layer swish MLPs `n -> m -> 1` (`docs/design.md`)."""
+"""The generated networks: two-layer swish MLPs `n -> m -> 1`."""
 
 from typing import NamedTuple
 

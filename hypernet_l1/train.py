@@ -14,6 +14,7 @@ import os
 import time
 
 import jax
+from jax.experimental import multihost_utils
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
@@ -239,7 +240,6 @@ def _time_to_save(config, last_save_time: float) -> bool:
     return False
   due = time.time() - last_save_time >= 60 * config.checkpoint_minutes
   if jax.process_count() > 1:
-    from jax.experimental import multihost_utils  # pylint: disable=g-import-not-at-top
     due = bool(multihost_utils.broadcast_one_to_all(np.bool_(due)))
   return due
 
@@ -288,7 +288,8 @@ def _train(config, workdir: str, stop: runcontrol.StopSignals) -> dict:
       rate = (done - s_last) / (now - t_last)
       t_last, s_last = now, done
       eta = (config.num_steps - done) / rate
-      print(f"step {done}/{config.num_steps} ({100 * done / config.num_steps:.0f}%)"
+      print(f"step {done}/{config.num_steps} "
+            f"({100 * done / config.num_steps:.0f}%)"
             f"  {rate:.1f} steps/s  ETA {_format_duration(eta)}"
             f"  loss {metrics['loss']:.3f}  fvu {metrics['fvu']:.2e}"
             f"  complexity/n {metrics['complexity']:.3g}", flush=True)

@@ -261,7 +261,7 @@ def test_messy_networks_are_other(n):
 
 
 def _quadratic_cases(n: int):
-  """Hand-built quadratic nets: scales, per-input signs, and the shape plain MLPs
+  """Hand-built quadratic nets: scales, per-input signs, and the shape MLPs
   found in trained nets (bias just below swish's minimum, weight ~1.5)."""
   shifted = _np(algorithms.quadratic(n, scale=1.5))
   shifted.b1[:n] = -1.55

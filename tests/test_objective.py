@@ -1,4 +1,4 @@
-"""The scientific core: the loss, the beta ramp, the final table, the figures."""
+"""The scientific core: loss, beta ramp, final table, figures."""
 
 import math
 
