@@ -227,8 +227,9 @@ def phase_boundaries(records: list[dict], replica_of) -> list[dict]:
   Per replica (`replica_of(member)`, `layout.replica`), the majority label
   family (puddings of every sign are one) at each beta over its draws; every
   change between neighbouring betas is a boundary at their geometric mean.
-  One row per (from, to) change found: in how many replicas, the median
-  boundary beta and its spread (min, max) over them.
+  One row per (from, to) change found: in how many replicas, how many
+  changes in all (a replica may change back and forth), and the median
+  boundary beta and its spread (min, max) over the changes.
   """
   final = final_records(records)
   by_replica = collections.defaultdict(lambda: collections.defaultdict(list))
@@ -241,11 +242,13 @@ def phase_boundaries(records: list[dict], replica_of) -> list[dict]:
     for i in range(1, len(betas)):
       if families[i] != families[i - 1]:
         found[(families[i - 1], families[i])].append(
-            math.sqrt(betas[i - 1] * betas[i]))
+            (replica, math.sqrt(betas[i - 1] * betas[i])))
   rows = []
-  for (before, after), at in found.items():
-    rows.append({"from": before, "to": after, "replicas": len(at),
-                 "of": len(by_replica),
+  for (before, after), where in found.items():
+    at = [beta for _, beta in where]
+    rows.append({"from": before, "to": after,
+                 "replicas": len({replica for replica, _ in where}),
+                 "of": len(by_replica), "changes": len(at),
                  "beta_median": float(np.exp(np.median(np.log(at)))),
                  "beta_min": min(at), "beta_max": max(at)})
   rows.sort(key=lambda row: (-row["replicas"], row["beta_median"]))
@@ -272,7 +275,8 @@ def format_boundaries(rows: list[dict]) -> str:
            "geometric mean of neighbouring betas):"]
   for row in rows:
     lines.append(f"  {row['from']:>12} -> {row['to']:<12} in "
-                 f"{row['replicas']:3d} of {row['of']} replicas: beta "
+                 f"{row['replicas']:3d} of {row['of']} replicas "
+                 f"({row['changes']} changes): beta "
                  f"{row['beta_median']:.2e} (median; {row['beta_min']:.2e}.."
                  f"{row['beta_max']:.2e})")
   return "\n".join(lines)

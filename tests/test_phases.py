@@ -195,13 +195,16 @@ def test_wilson_interval_and_boundaries_by_hand():
   assert phases.wilson_interval(0, 10)[0] == 0.0
   records = [_record(1, beta, member, label)
              for member, sequence in enumerate([
-                 ["double_sided", "pudding_neg", "convexity"],
-                 ["double_sided", "pudding_pos", "pudding_pos"]])
-             for beta, label in zip([1e-6, 1e-4, 1e-2], sequence)]
+                 ["double_sided", "pudding_neg", "convexity", "convexity"],
+                 ["double_sided", "pudding_pos", "double_sided",
+                  "pudding_pos"]])
+             for beta, label in zip([1e-6, 1e-4, 1e-2, 1.0], sequence)]
   rows = phases.phase_boundaries(records, replica_of=lambda member: member)
   got = {(r["from"], r["to"]): r for r in rows}
-  assert set(got) == {("double_sided", "pudding"), ("pudding", "convexity")}
+  assert set(got) == {("double_sided", "pudding"), ("pudding", "convexity"),
+                      ("pudding", "double_sided")}
   assert got["double_sided", "pudding"]["replicas"] == 2
+  assert got["double_sided", "pudding"]["changes"] == 3
   np.testing.assert_allclose(got["double_sided", "pudding"]["beta_median"],
-                             1e-5)
+                             1e-5)  # changes at 1e-5, 1e-5 and 1e-1
   np.testing.assert_allclose(got["pudding", "convexity"]["beta_median"], 1e-3)
