@@ -17,8 +17,11 @@ FEATURES = ("coverage", "double_sided", "pos_share", "correction",
             "tied_per_input")
 MAX_CLUSTERS = 6
 # Below this best silhouette the networks are reported as one cluster: no
-# split is clearly better than none.
+# split is clearly better than none. The silhouette does not see scale, so a
+# split also needs its centres this far apart (in order-parameter units):
+# jitter within one construction is not two algorithms.
 MIN_SILHOUETTE = 0.25
+MIN_SEPARATION = 0.1
 
 
 def features(record: dict) -> np.ndarray:
@@ -71,7 +74,8 @@ def silhouette(x_NxF: np.ndarray, assign: np.ndarray) -> float:
 
 
 def assign_clusters(x_NxF: np.ndarray, max_scored: int = 600) -> np.ndarray:
-  """Cluster per point; the k in 1..MAX_CLUSTERS with the best silhouette.
+  """Cluster per point; the k in 1..MAX_CLUSTERS with the best silhouette
+  among splits whose centres are `MIN_SEPARATION` apart.
 
   The silhouette is scored on at most `max_scored` points (a fixed random
   subset): it costs `N^2` distances.
@@ -82,6 +86,10 @@ def assign_clusters(x_NxF: np.ndarray, max_scored: int = 600) -> np.ndarray:
   best, best_score = np.zeros(len(x_NxF), int), MIN_SILHOUETTE
   for k in range(2, min(MAX_CLUSTERS, len(x_NxF) - 1) + 1):
     assign = _kmeans(x_NxF, k)
+    centres = np.array([x_NxF[assign == c].mean(0) for c in np.unique(assign)])
+    gaps = np.sqrt(np.sum((centres[:, None] - centres[None]) ** 2, axis=2))
+    if np.min(gaps + np.eye(len(centres)) * 1e9) < MIN_SEPARATION:
+      continue
     score = silhouette(x_NxF[scored], assign[scored])
     if score > best_score:
       best, best_score = assign, score
