@@ -199,19 +199,30 @@ def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
   return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def label_shares(records: list[dict]) -> list[dict]:
-  """Per beta at the last step: each label's share with its 95% Wilson
-  interval, over every network there (replicas x draws)."""
+def label_shares(records: list[dict], replica_of) -> list[dict]:
+  """Per beta at the last step: each label's share of the replicas, with its
+  95% Wilson interval.
+
+  A replica (`replica_of(member)`, `layout.replica`) counts once per beta,
+  with the majority label of its draws there: draws of one hypernetwork are
+  not independent trials, replicas are.
+  """
   final = final_records(records)
-  found = labels.in_order(r["label"] for r in final)
+  by_beta = collections.defaultdict(lambda: collections.defaultdict(list))
+  for r in final:
+    by_beta[r["beta"]][replica_of(r["member"])].append(r["label"])
+  majority = {beta: [collections.Counter(labs).most_common(1)[0][0]
+                     for labs in by_replica.values()]
+              for beta, by_replica in by_beta.items()}
+  found = labels.in_order(k for labs in majority.values() for k in labs)
   rows = []
-  for beta in sorted({r["beta"] for r in final}):
-    rs = [r["label"] for r in final if r["beta"] == beta]
-    row = {"beta": beta, "nets": len(rs)}
+  for beta in sorted(majority):
+    labs = majority[beta]
+    row = {"beta": beta, "replicas": len(labs)}
     for name in found:
-      k = rs.count(name)
-      lo, hi = wilson_interval(k, len(rs))
-      row.update({name: k / len(rs), f"{name}_lo": lo, f"{name}_hi": hi})
+      k = labs.count(name)
+      lo, hi = wilson_interval(k, len(labs))
+      row.update({name: k / len(labs), f"{name}_lo": lo, f"{name}_hi": hi})
     rows.append(row)
   return rows
 
@@ -258,12 +269,13 @@ def phase_boundaries(records: list[dict], replica_of) -> list[dict]:
 def format_shares(rows: list[dict]) -> str:
   """Label shares per beta as `share [lo, hi]` percentages."""
   names = [k for k in labels.NAMES if k in rows[0]]
-  lines = [f"label shares at the last step, % with 95% Wilson interval",
-           f"{'beta':>9} {'nets':>5} " + " ".join(f"{k:>17}" for k in names)]
+  lines = ["label shares of the replicas (each by the majority of its draws) "
+           "at the last step, % with 95% Wilson interval",
+           f"{'beta':>9} {'reps':>5} " + " ".join(f"{k:>17}" for k in names)]
   for row in rows:
     cells = [f"{100 * row[k]:3.0f} [{100 * row[k + '_lo']:3.0f},"
              f"{100 * row[k + '_hi']:4.0f}]" for k in names]
-    lines.append(f"{row['beta']:9.2e} {row['nets']:5d} "
+    lines.append(f"{row['beta']:9.2e} {row['replicas']:5d} "
                  + " ".join(f"{c:>17}" for c in cells))
   return "\n".join(lines)
 

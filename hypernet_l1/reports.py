@@ -46,8 +46,8 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   """Phase analysis of every checkpoint (`phases.analyze_run`) into files.
 
   Writes `phases.csv` (one row per step, beta, draw seed and member, with
-  the order parameters), `label_shares.csv` (per beta at the last step, with
-  95% Wilson intervals), `boundaries.csv` (where replicas change algorithm
+  the order parameters), `label_shares.csv` (per beta at the last step, shares of
+  the replicas with 95% Wilson intervals), `boundaries.csv` (where replicas change algorithm
   along beta), `phase_diagram.png`, `pareto.png`, `networks.png` (a typical
   network of every label at the last step), `clusters.csv` and
   `clusters.png` (the last step's unnamed networks grouped, `clusters.py`).
@@ -75,9 +75,9 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
       {k: net for k, (_, net) in examples.items()},
       os.path.join(out_dir, "networks.png"),
       notes={k: _note(r) for k, (r, _) in examples.items()}, task=task)
-  shares = phases.label_shares(records)
-  boundaries = phases.phase_boundaries(
-      records, lambda member: layout.replica(run.config, member))
+  replica_of = lambda member: layout.replica(run.config, member)
+  shares = phases.label_shares(records, replica_of)
+  boundaries = phases.phase_boundaries(records, replica_of)
   tables.write_rows(os.path.join(out_dir, "label_shares.csv"), shares)
   written = ["phases.csv", "label_shares.csv", "phase_diagram.png",
              "pareto.png", "networks.png"]

@@ -190,6 +190,13 @@ def test_launcher_bad_workdir_exits_2_without_traceback(tmp_path, make):
 
 
 def test_wilson_interval_and_boundaries_by_hand():
+  shares = phases.label_shares(
+      [_record(1, 1e-3, member, label) for member, label in enumerate(
+          ["pudding_pos", "pudding_pos", "pudding_neg", "other"])]
+      + [_record(1, 1e-3, 0, "other")],  # a minority draw of replica 0
+      replica_of=lambda member: member)
+  assert shares[0]["replicas"] == 4 and shares[0]["pudding_pos"] == 0.5
+  assert shares[0]["other"] == 0.25
   lo, hi = phases.wilson_interval(8, 10)
   np.testing.assert_allclose([lo, hi], [0.4902, 0.9433], atol=1e-4)
   assert phases.wilson_interval(0, 10)[0] == 0.0
