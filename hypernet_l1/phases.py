@@ -16,7 +16,7 @@ import numpy as np
 from hypernet_l1 import grid
 from hypernet_l1 import labels
 from hypernet_l1 import layout
-from hypernet_l1.run import Run, RunError
+from hypernet_l1.run import Run, RunError, nothing_restores
 from hypernet_l1.target import TargetNet
 
 # Order parameters copied into every record (`analysis.order_parameters`):
@@ -91,7 +91,7 @@ def analyze_run(run: Run, n: int = 16, betas=None, seeds=8, steps=None,
                f"{_duration(elapsed)} elapsed, ETA "
                f"{_duration(per_step * (len(steps) - i))}; {found}")
   if not records:
-    raise RunError(f"{run.workdir}: none of the checkpoints {steps} restores")
+    raise nothing_restores(run.workdir, steps)
   return records
 
 

@@ -27,6 +27,10 @@ class RunError(ValueError):
   or no readable checkpoint)."""
 
 
+def nothing_restores(workdir: str, steps: list[int]) -> RunError:
+  return RunError(f"{workdir}: no checkpoint restores (tried steps {steps})")
+
+
 def _warn(line: str) -> None:
   print(f"warning: {line}", file=sys.stderr, flush=True)
 
@@ -78,8 +82,7 @@ class Run:
         return candidate
       except RunError as e:
         self.warn(f"{e}; skipped")
-    raise RunError(f"{self.workdir}: no checkpoint restores (tried steps "
-                   f"{self.steps})")
+    raise nothing_restores(self.workdir, self.steps)
 
   def params(self, step: int | None = None):
     """Ensemble parameters (leading axis E) at `step` (`resolve_step`).
