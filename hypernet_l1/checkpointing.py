@@ -158,10 +158,30 @@ def _first_line(error: Exception) -> str:
   return f"{type(error).__name__}: {text[0] if text else ''}"[:200]
 
 
+# What Orbax logs (as absl warnings) for every read-only manager: a reader
+# asked for read-only, so being told is noise in an analysis session.
+_READ_ONLY_NOTICES = ("CheckpointManagerOptions.read_only=True",
+                      "Given directory is read only")
+
+
+class _DropReadOnlyNotices(py_logging.Filter):
+
+  def filter(self, record: py_logging.LogRecord) -> bool:
+    return not record.getMessage().startswith(_READ_ONLY_NOTICES)
+
+
+def _drop_read_only_notices() -> None:
+  logger = py_logging.getLogger("absl")
+  if not any(isinstance(f, _DropReadOnlyNotices) for f in logger.filters):
+    logger.addFilter(_DropReadOnlyNotices())
+
+
 class Checkpointer:
   """Saves and restores the training state at chosen steps."""
 
   def __init__(self, workdir: str, read_only: bool = False):
+    if read_only:
+      _drop_read_only_notices()
     options = ocp.CheckpointManagerOptions(
         max_to_keep=None, create=not read_only, read_only=read_only,
         enable_async_checkpointing=False)

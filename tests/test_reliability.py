@@ -6,6 +6,7 @@ train pay a compile each and are marked slow.
 """
 
 import json
+import logging as py_logging
 import os
 import shutil
 import signal
@@ -531,3 +532,10 @@ def test_orbax_logs_no_warning_of_an_old_api(tiny_config, tmp_path, caplog):
   hl1.load_run(str(tmp_path)).params()
   assert not [r.getMessage() for r in caplog.records
               if "deprecat" in r.getMessage().lower()]
+
+
+def test_reading_a_run_from_python_logs_no_warning(tiny_run, caplog):
+  caplog.set_level(py_logging.WARNING)
+  hl1.load_run(tiny_run).generate(n=5, beta=1e-3)
+  assert not [r.getMessage() for r in caplog.records
+              if r.levelno >= py_logging.WARNING]
