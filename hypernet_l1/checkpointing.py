@@ -89,19 +89,28 @@ def config_differences(saved: dict, current: dict) -> list[str]:
   return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
 
 
+def check_config(workdir: str, config: ml_collections.ConfigDict) -> bool:
+  """Whether `workdir` holds a run with this config; raises
+  `ConfigMismatchError` if it holds one with another. Writes nothing."""
+  path = os.path.join(workdir, CONFIG_FILE)
+  if not os.path.exists(path):
+    return False
+  with open(path) as f:
+    saved = json.load(f)
+  differ = config_differences(_upgrade(saved),
+                              json.loads(config_to_json(config)))
+  if differ:
+    raise ConfigMismatchError(
+        f"{workdir} already holds a run with another config; fields that "
+        f"differ: {', '.join(differ)}. Resume with the same config, or give "
+        "a new --workdir to start fresh (nothing was overwritten).")
+  return True
+
+
 def write_or_check_config(workdir: str, config: ml_collections.ConfigDict):
   """Writes the config of a new run; refuses to resume a run with another one."""
   path = os.path.join(workdir, CONFIG_FILE)
-  current = json.loads(config_to_json(config))
-  if os.path.exists(path):
-    with open(path) as f:
-      saved = json.load(f)
-    differ = config_differences(saved, current)
-    if differ:
-      raise ConfigMismatchError(
-          f"{workdir} already holds a run with another config; fields that "
-          f"differ: {', '.join(differ)}. Resume with the same config, or give "
-          "a new --workdir to start fresh (nothing was overwritten).")
+  if check_config(workdir, config):
     return
   if jax.process_index() == 0:
     tmp = path + ".tmp"
@@ -204,10 +213,6 @@ class Checkpointer:
 
   def incomplete_steps(self) -> list[int]:
     return [s for s in self._steps_on_disk() if not self._is_complete(s)]
-
-  def latest_step(self) -> int | None:
-    steps = self.all_steps()
-    return steps[-1] if steps else None
 
   def save(self, step: int, state: dict) -> None:
     """Saves `state` (`train.init_state`'s structure) as `params` + the rest."""

@@ -26,8 +26,9 @@ MIN_SEPARATION = 0.1
 
 def features(record: dict) -> np.ndarray:
   """A record's coordinates (`FEATURES`), clipped to about [-1, 2]."""
-  derived = {"active_share": record["n_active"] / (3 * record["dim"]),
-             "tied_per_input": record["n_tied"] / record["dim"] / 3}
+  units = record["hidden"]  # m hidden units
+  derived = {"active_share": record["n_active"] / units,
+             "tied_per_input": record["n_tied"] / units}
   values = [derived[k] if k in derived else record[k] for k in FEATURES]
   return np.clip(np.asarray(values, np.float64), -1.5, 2.0)
 

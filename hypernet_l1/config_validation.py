@@ -116,6 +116,11 @@ def problems(config) -> list[str]:
     found.append(f"beta_min = {lo!r}, beta_max = {hi!r}: beta_min must be "
                  "< beta_max")
 
+  offset, slope = config.model.sign_offset, config.model.sign_offset_slope
+  if _is_real(offset) and _is_real(slope) and offset == 0 and slope != 0:
+    bad("model.sign_offset_slope", "0 when model.sign_offset is 0 (the "
+        "offset, and with it its slope, is off)")
+
   k = config.hidden_per_input
   tied = config.model.tied_slots
   k_ok = _is_int(k) and k >= 1  # else only k is reported, not tied_slots too

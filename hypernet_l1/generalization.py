@@ -29,7 +29,7 @@ def evaluate_dims(workdir_or_run, dims: Sequence[int],
   """One record per (dim, beta, draw seed, member) of a run's networks.
 
   Keys: `dim`, `beta`, `seed`, `member` (ensemble index), `seen` (dim in the
-  run's `train_dims`), `rel_rms`, `fvu`, `complexity` (per input), `label`
+  run's `train_dims`), `heldout` (in its `heldout_dims`), `rel_rms`, `fvu`, `complexity` (per input), `label`
   (`analysis.classify`; `""` with `labels=False`). `seeds` is a count (draws
   `0..seeds-1`) or the draw seeds; `betas=None` is `layout.table_betas`; in
   grid mode each member answers only the betas nearest its own; `step=None`
@@ -45,7 +45,7 @@ def evaluate_dims(workdir_or_run, dims: Sequence[int],
            else np.asarray(betas, np.float64))
   if betas.size == 0 or (betas <= 0).any():
     raise ValueError(f"betas must be > 0, got {list(betas)}")
-  seeds_D = np.arange(seeds) if isinstance(seeds, int) else np.asarray(seeds)
+  seeds_D = grid.draw_seeds(seeds)
   num_members = layout.ensemble_size(config)
   members = list(range(num_members)) if members is None else list(members)
   if not members or not all(0 <= e < num_members for e in members):
@@ -53,7 +53,8 @@ def evaluate_dims(workdir_or_run, dims: Sequence[int],
   records = grid.records(config, run.params(step), betas, dims, seeds_D,
                          members=members, classify=labels,
                          progress=progress)
-  seen = set(config.train_dims)
+  seen, heldout = set(config.train_dims), set(config.heldout_dims)
   for r in records:
     r["seen"] = r["dim"] in seen
+    r["heldout"] = r["dim"] in heldout
   return records

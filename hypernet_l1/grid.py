@@ -39,6 +39,14 @@ def dim_buckets(dims: Sequence[int], buckets) -> dict[int, list[int]]:
   return dict(sorted(grouped.items()))
 
 
+def draw_seeds(seeds) -> np.ndarray:
+  """`seeds` draws (an int: seeds 0..seeds-1) or the given draw seeds."""
+  seeds_D = np.arange(seeds) if np.ndim(seeds) == 0 else np.asarray(seeds)
+  if seeds_D.size == 0:
+    raise ValueError(f"need at least one draw seed, got {seeds}")
+  return seeds_D
+
+
 # LLVM -O0: this program runs once per evaluation, on a few draws; at -O3 it
 # took 9 s instead of 1.2 s, nearly all of it compiling.
 @functools.partial(jax.jit, static_argnums=(0, 2),
@@ -165,9 +173,10 @@ def records(config, params_E, betas: Sequence[float], dims: Sequence[int],
             progress: Callable[[str], None] | None = None) -> list[dict]:
   """One record per (dim, beta, draw seed, member) of the layout's pairs.
 
-  The pairs are `layout.pairs(config, betas, members)`. Keys: `dim`, `beta`,
-  `seed`, `member`, `METRICS`, `label` (`""` without `classify`) and the
-  order parameters named in `order_keys`. Sorted by dim, beta, seed, member.
+  The pairs are `layout.pairs(config, betas, members)`. Keys: `dim`,
+  `hidden` (the network's hidden units `m`), `beta`, `seed`, `member`,
+  `METRICS`, `label` (`""` without `classify`) and the order parameters
+  named in `order_keys`. Sorted by dim, beta, seed, member.
   """
   pairs = layout.pairs(config, betas, members)
   if not pairs:
@@ -182,8 +191,8 @@ def records(config, params_E, betas: Sequence[float], dims: Sequence[int],
     for s, n in enumerate(dims):
       for d, seed in enumerate(seeds_D):
         rows.append({
-            "dim": int(n), "beta": float(betas[b]), "seed": int(seed),
-            "member": int(e),
+            "dim": int(n), "hidden": config.hidden_per_input * int(n),
+            "beta": float(betas[b]), "seed": int(seed), "member": int(e),
             **{k: float(out[k][p, s, d]) for k in METRICS},
             "label": str(out["label"][p, s, d]) if classify else "",
             **{k: float(out[k][p, s, d]) for k in order_keys}})

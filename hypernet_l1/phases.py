@@ -16,6 +16,7 @@ import numpy as np
 from hypernet_l1 import grid
 from hypernet_l1 import labels
 from hypernet_l1 import layout
+from hypernet_l1 import tables
 from hypernet_l1.run import Run, RunError, nothing_restores
 from hypernet_l1.target import TargetNet
 
@@ -27,11 +28,6 @@ ORDER_KEYS = ("coverage", "double_sided", "pos_share", "correction",
               "smeared", "dense_share", "dense_sign", "evenness",
               "even_coverage", "output_var", "fit_corr", "n_active",
               "n_tied", "n_linear_units")
-
-
-def _duration(seconds: float) -> str:
-  seconds = int(round(seconds))
-  return f"{seconds // 60:d}:{seconds % 60:02d}"
 
 
 def _betas(run: Run, betas) -> np.ndarray:
@@ -60,9 +56,7 @@ def analyze_run(run: Run, n: int = 16, betas=None, seeds=8, steps=None,
   """
   if n < 1:
     raise ValueError(f"n must be >= 1, got {n}")
-  seeds_S = np.arange(seeds) if np.ndim(seeds) == 0 else np.asarray(seeds)
-  if seeds_S.size == 0:
-    raise ValueError("need at least one draw seed")
+  seeds_S = grid.draw_seeds(seeds)
   steps = list(run.steps if steps is None else steps)
   betas = _betas(run, betas)
   records, start, first, done = [], time.time(), 0.0, 0
@@ -88,8 +82,8 @@ def analyze_run(run: Run, n: int = 16, betas=None, seeds=8, steps=None,
       counts = collections.Counter(r["label"] for r in rows)
       found = ", ".join(f"{k} {counts[k]}" for k in labels.in_order(counts))
       progress(f"checkpoint {i}/{len(steps)} (step {step}): "
-               f"{_duration(elapsed)} elapsed, ETA "
-               f"{_duration(per_step * (len(steps) - i))}; {found}")
+               f"{tables.format_duration(elapsed)} elapsed, ETA "
+               f"{tables.format_duration(per_step * (len(steps) - i))}; {found}")
   if not records:
     raise nothing_restores(run.workdir, steps)
   return records
@@ -97,13 +91,19 @@ def analyze_run(run: Run, n: int = 16, betas=None, seeds=8, steps=None,
 
 def regenerate(run: Run, records: list[dict]) -> list[TargetNet]:
   """The networks behind `records` (as `analyze_run` generated them)."""
-  seeds = sorted({r["seed"] for r in records})
-  out = grid.evaluate(run.frozen_config, run.params(records[0]["step"]),
-                      [r["member"] for r in records],
-                      [r["beta"] for r in records], [records[0]["dim"]],
-                      seeds, classify=False, keep_nets=True)
-  return [out["nets"][p][0][seeds.index(r["seed"])]
-          for p, r in enumerate(records)]
+  nets = [None] * len(records)
+  groups = collections.defaultdict(list)
+  for i, r in enumerate(records):
+    groups[r["step"], r["dim"]].append(i)
+  for (step, dim), indices in groups.items():
+    seeds = sorted({records[i]["seed"] for i in indices})
+    out = grid.evaluate(run.frozen_config, run.params(step),
+                        [records[i]["member"] for i in indices],
+                        [records[i]["beta"] for i in indices], [dim],
+                        seeds, classify=False, keep_nets=True)
+    for p, i in enumerate(indices):
+      nets[i] = out["nets"][p][0][seeds.index(records[i]["seed"])]
+  return nets
 
 
 def final_records(records: list[dict]) -> list[dict]:

@@ -19,6 +19,10 @@ from hypernet_l1 import tables
 from hypernet_l1 import tasks
 
 
+# What `write_analysis` writes only when there is something to write.
+OPTIONAL_OUTPUTS = ("boundaries.csv", "clusters.csv", "clusters.png")
+
+
 class UsageError(ValueError):
   """An argument the analysis cannot use (a launcher flag's value)."""
 
@@ -32,8 +36,10 @@ def _out_dir(workdir: str) -> str:
 def _check_common(run: run_lib.Run, seeds: int, betas, steps) -> None:
   if seeds < 1:
     raise UsageError(f"--seeds must be >= 1, got {seeds}")
-  if betas is not None and min(betas) <= 0:
-    raise UsageError(f"--betas must be positive, got {betas}")
+  if betas is not None and (not len(betas) or min(betas) <= 0):
+    raise UsageError(f"--betas must be positive numbers, got {betas}")
+  if steps is not None and not len(steps):
+    raise UsageError("--steps must name at least one checkpoint step")
   missing = sorted(set(steps or ()) - set(run.steps))
   if missing:
     raise UsageError(f"no checkpoint at steps {missing}; have {run.steps}")
@@ -50,7 +56,9 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   the replicas with 95% Wilson intervals), `boundaries.csv` (where replicas change algorithm
   along beta), `phase_diagram.png`, `pareto.png`, `networks.png` (a typical
   network of every label at the last step), `clusters.csv` and
-  `clusters.png` (the last step's unnamed networks grouped, `clusters.py`).
+  `clusters.png` (the last step's unnamed networks grouped, `clusters.py`);
+  the last three only when there are boundaries or clusters, and an earlier
+  analysis's copies are removed when there are none.
   Returns the summary that it prints.
   """
   if n < 1:
@@ -66,31 +74,36 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   start = time.time()
   records = phases.analyze_run(run, n=n, betas=betas, seeds=seeds,
                                steps=steps, progress=out)
+  # Everything is computed before the first file is written, and outputs
+  # this analysis has none of are removed: analysis/ never mixes two runs.
+  examples = phases.example_networks(run, records)
+  replica_of = lambda member: layout.replica(run.config, member)
+  shares = phases.label_shares(records, replica_of)
+  boundaries = phases.phase_boundaries(records, replica_of)
+  found = clusters.find(records)
+  cluster_nets = phases.regenerate(run, [c["example"] for c in found])
   out_dir = _out_dir(workdir)
+  for name in OPTIONAL_OUTPUTS:
+    if os.path.exists(os.path.join(out_dir, name)):
+      os.remove(os.path.join(out_dir, name))
   tables.write_rows(os.path.join(out_dir, "phases.csv"), records)
+  tables.write_rows(os.path.join(out_dir, "label_shares.csv"), shares)
   plots.phase_diagram(records, os.path.join(out_dir, "phase_diagram.png"))
   plots.pareto(records, os.path.join(out_dir, "pareto.png"))
-  examples = phases.example_networks(run, records)
   plots.draw_networks(
       {k: net for k, (_, net) in examples.items()},
       os.path.join(out_dir, "networks.png"),
       notes={k: _note(r) for k, (r, _) in examples.items()}, task=task)
-  replica_of = lambda member: layout.replica(run.config, member)
-  shares = phases.label_shares(records, replica_of)
-  boundaries = phases.phase_boundaries(records, replica_of)
-  tables.write_rows(os.path.join(out_dir, "label_shares.csv"), shares)
   written = ["phases.csv", "label_shares.csv", "phase_diagram.png",
              "pareto.png", "networks.png"]
   if boundaries:
     tables.write_rows(os.path.join(out_dir, "boundaries.csv"), boundaries)
     written.append("boundaries.csv")
-  found = clusters.find(records)
   if found:
     tables.write_rows(os.path.join(out_dir, "clusters.csv"),
                       clusters.csv_rows(found))
-    nets = phases.regenerate(run, [c["example"] for c in found])
     plots.draw_networks(
-        {_cluster_title(c): net for c, net in zip(found, nets)},
+        {_cluster_title(c): net for c, net in zip(found, cluster_nets)},
         os.path.join(out_dir, "clusters.png"),
         notes={_cluster_title(c): _note(c["example"]) for c in found},
         task=task)

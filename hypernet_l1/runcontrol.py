@@ -10,9 +10,10 @@ Readers (`load_run`, `launch.analyze`) never take it.
 
 `StopSignals` turns SIGTERM and SIGINT into a flag the training loop polls
 after each step, so the step in flight finishes and is checkpointed. On
-several hosts the stop is agreed through JAX's preemption sync point
-(`jax.distributed.initialize` starts the preemption service), so every host
-saves the same step.
+several hosts every host stops after the same step: SIGTERM goes through
+JAX's preemption sync point (`jax.distributed.initialize` starts the
+preemption service), and any other stop a host receives is shared with the
+others at each step.
 """
 
 import fcntl
@@ -24,6 +25,7 @@ import time
 
 import jax
 from jax.experimental import multihost_utils
+import numpy as np
 
 LOCK_FILE = "train.lock"
 
@@ -84,13 +86,22 @@ def _read_owner(fd: int) -> dict:
 
 
 class StopSignals:
-  """Records SIGTERM / SIGINT instead of dying; `requested(step)` polls it."""
+  """Records SIGTERM / SIGINT instead of dying; `requested(step)` polls it.
+
+  On several hosts every host must stop after the same step. SIGTERM then
+  goes to JAX's preemption service where it runs (installed by
+  `jax.distributed.initialize`; it agrees on the step), and every other
+  signal a host receives is shared with all hosts at each step.
+  """
 
   SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
   def __init__(self):
     self.received = None
     self._previous = {}
+    self._multihost = jax.process_count() > 1
+    self._preemption_sync = (self._multihost
+                             and bool(jax.config.jax_enable_preemption_service))
 
   def _handle(self, signum, frame):
     del frame
@@ -98,28 +109,30 @@ class StopSignals:
 
   def __enter__(self):
     for sig in self.SIGNALS:
-      # On several hosts JAX's preemption notifier owns SIGTERM (installed
-      # by `jax.distributed.initialize`) and `requested` asks it instead.
-      if sig == signal.SIGTERM and jax.process_count() > 1:
-        continue
+      if sig == signal.SIGTERM and self._preemption_sync:
+        continue  # the preemption service's
       self._previous[sig] = signal.signal(sig, self._handle)
     return self
 
   def __exit__(self, *exc):
     for sig, handler in self._previous.items():
       signal.signal(sig, handler)
+    self._previous = {}
 
   def requested(self, step: int) -> bool:
     """Whether to stop after `step`; every host answers the same."""
-    if jax.process_count() > 1:
-      try:
-        if multihost_utils.reached_preemption_sync_point(step):
-          self.received = self.received or signal.SIGTERM
-          return True
-        return False
-      except RuntimeError:  # the preemption service is off: local signals
-        pass
-    return self.received is not None
+    if not self._multihost:
+      return self.received is not None
+    if (self._preemption_sync
+        and multihost_utils.reached_preemption_sync_point(step)):
+      self.received = self.received or signal.SIGTERM
+      return True
+    received = multihost_utils.process_allgather(
+        np.int32(int(self.received or 0)))
+    if received.any():
+      self.received = self.received or signal.Signals(int(received.max()))
+      return True
+    return False
 
   @property
   def exit_code(self) -> int:

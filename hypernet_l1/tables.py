@@ -11,6 +11,12 @@ from hypernet_l1 import labels
 from hypernet_l1 import layout
 
 
+
+def format_duration(seconds: float) -> str:
+  """`h:mm:ss`, for progress lines and timings."""
+  seconds = int(round(seconds))
+  return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
 def final_table(config, params_E) -> list[dict]:
   """Per `layout.table_betas` beta: medians over members and draws of
   `eval.n` networks, and their majority label with its share.
@@ -62,6 +68,7 @@ def generalization_summary(records: list[dict]) -> list[dict]:
   for (dim, beta), rs in sorted(groups.items()):
     label, count = collections.Counter(r["label"] for r in rs).most_common(1)[0]
     rows.append({"dim": dim, "beta": beta, "seen": rs[0]["seen"],
+                 "heldout": rs[0]["heldout"],
                  "rel_rms": float(np.median([r["rel_rms"] for r in rs])),
                  "label": label, "label_share": count / len(rs)})
   return rows
@@ -73,7 +80,8 @@ def _short(label: str) -> str:
 
 def format_generalization(rows: list[dict]) -> str:
   """Dims down, betas across: median rel_rms and the majority label's short
-  name."""
+  name. `seen`: a training dim (yes), one of the config's `heldout_dims`
+  (held), or neither (no)."""
   betas = sorted({r["beta"] for r in rows})
   cell = {(r["dim"], r["beta"]): r for r in rows}
   found = labels.in_order(r["label"] for r in rows if r["label"])
@@ -84,7 +92,9 @@ def format_generalization(rows: list[dict]) -> str:
                                                for b in betas)]
   for dim in sorted({r["dim"] for r in rows}):
     cells = [cell[dim, b] for b in betas]
-    lines.append(f"{dim:4d} {'yes' if cells[0]['seen'] else 'no':>4} "
+    seen = ("yes" if cells[0]["seen"] else
+            "held" if cells[0]["heldout"] else "no")
+    lines.append(f"{dim:4d} {seen:>4} "
                  + " ".join(f"{c['rel_rms']:10.2e} {_short(c['label']):>4}"
                             for c in cells))
   return "\n".join(lines)

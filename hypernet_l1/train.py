@@ -208,11 +208,6 @@ def _drop_metrics_after(path: str, step: int) -> None:
   os.replace(path + ".tmp", path)
 
 
-def _format_duration(seconds: float) -> str:
-  seconds = int(seconds)
-  return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
 class Stopped(RuntimeError):
   """Training stopped on a signal, after checkpointing the step it reached."""
 
@@ -253,15 +248,33 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
   """
   config_validation.validate(config)  # before anything is written
   os.makedirs(workdir, exist_ok=True)
-  checkpointing.write_or_check_config(workdir, config)
+  checkpointing.check_config(workdir, config)  # refuse before taking the lock
   report = lambda line: print(line, flush=True)
-  with runcontrol.WorkdirLock(workdir, report), \
-       runcontrol.StopSignals() as stop:
-    return _train(config, workdir, stop)
+  with runcontrol.WorkdirLock(workdir, report):
+    # Under the lock: two launchers starting on a fresh workdir must not
+    # both write config.json, and the config must be the one trained.
+    checkpointing.write_or_check_config(workdir, config)
+    with runcontrol.StopSignals() as stop:
+      state = _train(config, workdir, stop)
+    # After the signal handlers are gone: Ctrl-C here interrupts at once.
+    table = tables.final_table(ml_collections.FrozenConfigDict(config),
+                               state["params"])
+    print(tables.format_final_table(table, config), flush=True)
+    if jax.process_index() == 0:
+      tables.write_rows(os.path.join(workdir, "final_eval.csv"), table)
+  return state
 
 
 def _train(config, workdir: str, stop: runcontrol.StopSignals) -> dict:
   ckpt = checkpointing.Checkpointer(workdir)
+  try:
+    return _train_loop(config, workdir, stop, ckpt)
+  finally:
+    ckpt.close()
+
+
+def _train_loop(config, workdir: str, stop: runcontrol.StopSignals,
+                ckpt: checkpointing.Checkpointer) -> dict:
   frozen = ml_collections.FrozenConfigDict(config)
   mesh = sharding.ensemble_mesh(layout.ensemble_size(config))
   metrics_path = os.path.join(workdir, "metrics.jsonl")
@@ -284,20 +297,22 @@ def _train(config, workdir: str, stop: runcontrol.StopSignals) -> dict:
       _check_finite(state)
       metrics = {k: float(np.mean(v)) for k, v in
                  jax.device_get(metrics_E).items()}
-      now = time.time()
-      rate = (done - s_last) / (now - t_last)
-      t_last, s_last = now, done
-      eta = (config.num_steps - done) / rate
+      speed, record = "", {"step": done}
+      if done > s_last:  # none yet on the first step (it compiles)
+        now = time.time()
+        rate = (done - s_last) / (now - t_last)
+        t_last, s_last = now, done
+        eta = tables.format_duration((config.num_steps - done) / rate)
+        speed = f"  {rate:.1f} steps/s  ETA {eta}"
+        record["train/steps_per_s"] = rate
       print(f"step {done}/{config.num_steps} "
-            f"({100 * done / config.num_steps:.0f}%)"
-            f"  {rate:.1f} steps/s  ETA {_format_duration(eta)}"
+            f"({100 * done / config.num_steps:.0f}%){speed}"
             f"  loss {metrics['loss']:.3f}  fvu {metrics['fvu']:.2e}"
             f"  complexity/n {metrics['complexity']:.3g}", flush=True)
       if jax.process_index() == 0:
+        record.update({f"train/{k}": v for k, v in metrics.items()})
         with open(metrics_path, "a") as f:
-          f.write(json.dumps({"step": done, "train/steps_per_s": rate,
-                              **{f"train/{k}": v for k, v in metrics.items()}})
-                  + "\n")
+          f.write(json.dumps(record) + "\n")
     stopping = stop.requested(done)
     if (done % config.checkpoint_every == 0 or done == config.num_steps
         or stopping or _time_to_save(config, last_save)):
@@ -305,16 +320,10 @@ def _train(config, workdir: str, stop: runcontrol.StopSignals) -> dict:
       ckpt.save(done, state)
       last_save = time.time()
     if stopping:
-      ckpt.close()
       raise Stopped(
           f"stopped by {stop.received.name} after step {done}: saved a "
           f"checkpoint at step {done}; run the same command again to "
           "continue from there", stop.exit_code)
-  ckpt.close()
   print(f"trained {config.num_steps - start_step} steps in "
-        f"{_format_duration(time.time() - t0)}", flush=True)
-  table = tables.final_table(frozen, state["params"])
-  print(tables.format_final_table(table, config), flush=True)
-  if jax.process_index() == 0:
-    tables.write_rows(os.path.join(workdir, "final_eval.csv"), table)
+        f"{tables.format_duration(time.time() - t0)}", flush=True)
   return state

@@ -4,9 +4,11 @@ r"""Phase analysis of a run: the algorithm every checkpoint generates, per beta.
       --betas=1e-5,1e-3,1e-1 --steps=3000,6000]
 
 Writes `WORKDIR/analysis/` (`hypernet_l1.reports.write_analysis`):
-`phases.csv`, `phase_diagram.png`, `pareto.png`, `networks.png`,
-`clusters.csv` and `clusters.png`, and prints the label shares per beta at
-the last step and the clusters of unnamed networks. A checkpoint that does
+`phases.csv`, `label_shares.csv`, `phase_diagram.png`, `pareto.png`,
+`networks.png`, and, when there are any, `boundaries.csv` (phase boundaries
+per replica) and `clusters.csv` / `clusters.png` (the unnamed networks); it
+prints the label shares per beta at the last step, with 95% intervals over
+replicas, the boundaries and the clusters. A checkpoint that does
 not restore is skipped with a one-line warning. Exits with status 2 and a
 one-line message (no traceback) when WORKDIR is not a run with a readable
 checkpoint or a flag is invalid.

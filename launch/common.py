@@ -10,11 +10,16 @@ from hypernet_l1 import run as run_lib
 
 def numbers(values, kind, name):
   """A comma-list flag as numbers, or a `reports.UsageError` naming it."""
+  if values is None:
+    return None
   try:
-    return None if values is None else [kind(v) for v in values]
+    parsed = [kind(v) for v in values]
   except ValueError:
+    parsed = []
+  if not parsed:
     raise reports.UsageError(f"--{name} must be a comma list of numbers, got "
-                             f"{','.join(values)}") from None
+                             f"{','.join(values)!r}")
+  return parsed
 
 
 def parse_dims(text: str) -> list[int]:

@@ -26,7 +26,7 @@ def tiny_config():
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
-  """A finished tiny run directory (20 steps, 2 checkpoints)."""
+  """A finished tiny run directory (40 steps, checkpoints 20 and 40)."""
   workdir = str(tmp_path_factory.mktemp("tiny_run"))
   train.train_and_evaluate(tiny.get_config(), workdir)
   return workdir

@@ -1,4 +1,4 @@
-"""Generalisation over input dimension (issue 5) on the tiny run.
+"""Generalisation over input dimension on the tiny run.
 
 Every test evaluates the same dims, betas and draws, so the bucket programs
 and the classifier compile once per session.
@@ -47,9 +47,12 @@ def test_records_cover_dims_betas_seeds_members(tiny_run, records):
   np.testing.assert_allclose(sorted({r["beta"] for r in records}), betas)
   seen = {r["dim"]: r["seen"] for r in records}
   assert seen == {5: False, 6: True, 12: False}
+  heldout = {r["dim"]: r["heldout"] for r in records}
+  assert heldout == {5: True, 6: False, 12: True}  # tiny's heldout_dims
   for r in records:
-    assert set(r) == {"dim", "beta", "seed", "member", "seen", "rel_rms",
-                      "fvu", "complexity", "label"}
+    assert set(r) == {"dim", "hidden", "beta", "seed", "member", "seen",
+                      "heldout", "rel_rms", "fvu", "complexity", "label"}
+    assert r["hidden"] == run.config.hidden_per_input * r["dim"]
     assert r["label"] in labels.NAMES
     assert all(math.isfinite(r[k]) for k in ("rel_rms", "fvu", "complexity"))
 
@@ -107,7 +110,7 @@ def test_launcher_writes_csv_png_and_table(tiny_run, records, tmp_path):
   assert os.path.getsize(os.path.join(out_dir, "generalization.png")) > 10_000
   assert sum(line.startswith("[") and "bucket" in line for line in lines) == 2
   assert [line.split()[:2] for line in table.splitlines()[2:]] == [
-      ["5", "no"], ["6", "yes"], ["12", "no"]]
+      ["5", "held"], ["6", "yes"], ["12", "held"]]  # tiny's heldout_dims
 
 
 @pytest.mark.parametrize("make_dir", ["missing", "empty"])

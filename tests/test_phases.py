@@ -1,4 +1,4 @@
-"""Run-level phase analysis (issue 4): records, batched labels, launcher."""
+"""Run-level phase analysis: records, batched labels, launcher."""
 
 import csv
 import itertools
@@ -162,11 +162,31 @@ def test_launcher_writes_its_files_and_csv_rows(tiny_run, tmp_path):
   assert summary in lines and "final step 40" in summary
 
 
+def test_reanalysis_leaves_no_stale_optional_output(tiny_run, tmp_path,
+                                                    monkeypatch):
+  workdir = str(tmp_path / "run")
+  shutil.copytree(tiny_run, workdir, ignore=shutil.ignore_patterns("analysis"))
+  out = os.path.join(workdir, "analysis")
+  os.makedirs(out)
+  for name in reports.OPTIONAL_OUTPUTS:  # as an earlier analysis left them
+    with open(os.path.join(out, name), "w") as f:
+      f.write("stale")
+  monkeypatch.setattr(hl1.clusters, "find", lambda records: [])
+  monkeypatch.setattr(phases, "phase_boundaries", lambda *args: [])
+  reports.write_analysis(workdir, n=N, seeds=SEEDS, out=lambda line: None)
+  assert not set(reports.OPTIONAL_OUTPUTS) & set(os.listdir(out))
+  assert "phases.csv" in os.listdir(out)
+
+
 def test_launcher_rejects_bad_flags_and_workdirs(tiny_run, tmp_path):
   with pytest.raises(reports.UsageError, match="no checkpoint at steps"):
     reports.write_analysis(tiny_run, steps=[7])
+  with pytest.raises(reports.UsageError, match="at least one"):
+    reports.write_analysis(tiny_run, steps=[])
   with pytest.raises(reports.UsageError, match="positive"):
     reports.write_analysis(tiny_run, betas=[0.0])
+  with pytest.raises(reports.UsageError, match="positive"):
+    reports.write_analysis(tiny_run, betas=[])
   with pytest.raises(RunError, match="no such directory"):
     reports.write_analysis(os.path.join(tiny_run, "nowhere"))
   shutil.copy(os.path.join(tiny_run, "config.json"), tmp_path)

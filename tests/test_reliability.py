@@ -1,4 +1,4 @@
-"""Reliability (issue 7): bad configs, foreign workdirs, crashes, NaN, non-runs.
+"""Reliability: bad configs, foreign workdirs, crashes, NaN, non-runs.
 
 Launcher tests run `python -m launch.train` in a subprocess. Those that only
 fail early (bad config, config mismatch) cost an interpreter start; those that
@@ -55,6 +55,7 @@ INVALID = [  # (field, value, words the message must hold)
     ("num_betas", 0, ">= 1"),
     ("regularizer", "l2", "l1, l0, kl"),
     ("model.slot_sign", "pairs", "none, random, paired"),
+    ("model.sign_offset_slope", 0.5, "0 when model.sign_offset is 0"),
     ("train_dims", (), "non-empty"),
     ("train_dims", (3, 0, 4), "integers >= 1"),
     ("train_dims", (3, 4, 4), "distinct"),
@@ -349,14 +350,17 @@ def _signal_at(monkeypatch, at_step: int, sig=signal.SIGTERM):
 def test_signal_saves_the_step_and_the_rerun_ends_as_uninterrupted(
     tiny_run, tiny_config, tmp_path, monkeypatch, sig):
   workdir = str(tmp_path / "run")
-  _signal_at(monkeypatch, 27, sig)
-  with pytest.raises(train.Stopped, match=f"{sig.name} after step 27") as info:
+  handler_before = signal.getsignal(sig)
+  # Step 29: the rerun's first step (30) is also a log step, which has no
+  # steps/s yet (the first step compiles).
+  _signal_at(monkeypatch, 29, sig)
+  with pytest.raises(train.Stopped, match=f"{sig.name} after step 29") as info:
     train.train_and_evaluate(tiny_config, workdir)
   assert info.value.exit_code == 128 + int(sig)
-  assert hl1.load_run(workdir).steps == [20, 27]
+  assert hl1.load_run(workdir).steps == [20, 29]
   assert not os.path.exists(os.path.join(workdir, "final_eval.csv"))
-  # The handler is gone again, and the rerun continues from step 27.
-  assert signal.getsignal(sig) is not None
+  # The handler is the one before again, and the rerun continues from 29.
+  assert signal.getsignal(sig) is handler_before
   monkeypatch.undo()
   state = train.train_and_evaluate(tiny_config, workdir)
   assert int(state["step"]) == 40

@@ -114,3 +114,18 @@ def test_resume_with_another_config_is_refused(tiny_run, tiny_config):
   tiny_config.learning_rate = 1.0
   with pytest.raises(checkpointing.ConfigMismatchError, match="learning_rate"):
     train.train_and_evaluate(tiny_config, tiny_run)
+
+
+def test_a_config_written_before_a_field_existed_matches_its_defaults(
+    tiny_config, tmp_path):
+  """A run written before `task` existed resumes with `task = l1_norm`,
+  and is refused with another task."""
+  workdir = str(tmp_path)
+  saved = json.loads(checkpointing.config_to_json(tiny_config))
+  del saved["task"]
+  with open(os.path.join(workdir, checkpointing.CONFIG_FILE), "w") as f:
+    json.dump(saved, f)
+  checkpointing.write_or_check_config(workdir, tiny_config)  # l1_norm
+  tiny_config.task = "sum_squares"
+  with pytest.raises(checkpointing.ConfigMismatchError, match="task"):
+    checkpointing.write_or_check_config(workdir, tiny_config)
