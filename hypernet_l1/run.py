@@ -134,7 +134,11 @@ def load_run(workdir: str, warn: Callable[[str], None] = _warn) -> Run:
                    f"({e})") from None
   if not os.path.isdir(os.path.join(workdir, "checkpoints")):
     raise RunError(f"{workdir}: the run has no checkpoint yet")
-  steps = checkpointing.Checkpointer(workdir, read_only=True).all_steps()
+  listing = checkpointing.Checkpointer(workdir, read_only=True)
+  try:
+    steps = listing.all_steps()
+  finally:
+    listing.close()
   if not steps:
     raise RunError(f"{workdir}: the run has no checkpoint yet")
   return Run(workdir=workdir, config=config, steps=steps, warn=warn)
