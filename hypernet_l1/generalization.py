@@ -28,9 +28,10 @@ def evaluate_dims(workdir_or_run, dims: Sequence[int],
                   progress: Callable[[str], None] | None = None) -> list[dict]:
   """One record per (dim, beta, draw seed, member) of a run's networks.
 
-  Keys: `dim`, `beta`, `seed`, `member` (ensemble index), `seen` (dim in the
-  run's `train_dims`), `heldout` (in its `heldout_dims`), `rel_rms`, `fvu`, `complexity` (per input), `label`
-  (`analysis.classify`; `""` with `labels=False`). `seeds` is a count (draws
+  Keys: `dim`, `hidden`, `beta`, `seed`, `member` (ensemble index), `seen`
+  (dim in the run's `train_dims`), `heldout` (in its `heldout_dims`),
+  `rel_rms`, `fvu`, `complexity` (per input), `label` (`analysis.classify`;
+  `""` with `labels=False`). `seeds` is a count (draws
   `0..seeds-1`) or the draw seeds; `betas=None` is `layout.table_betas`; in
   grid mode each member answers only the betas nearest its own; `step=None`
   is the latest checkpoint that restores. `progress` gets one line per

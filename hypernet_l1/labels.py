@@ -6,7 +6,8 @@ A label's index in `REGISTRY` is its code in the classifier's jitted output
 (`docs/design.md`, "Algorithms").
 """
 
-from typing import NamedTuple
+import collections
+from typing import Iterable, NamedTuple
 
 
 class Label(NamedTuple):
@@ -51,6 +52,12 @@ def color(name: str) -> str:
 
 def family(name: str) -> str:
   return BY_NAME[name].family
+
+
+def majority(names: Iterable[str]) -> tuple[str, int]:
+  """The most frequent of `names` and its count; a tie goes to the one seen
+  first (`collections.Counter.most_common`)."""
+  return collections.Counter(names).most_common(1)[0]
 
 
 def in_order(names) -> list[str]:

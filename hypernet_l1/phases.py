@@ -81,9 +81,10 @@ def analyze_run(run: Run, n: int = 16, betas=None, seeds=8, steps=None,
       per_step = (elapsed - first) / (done - 1) if done > 1 else first
       counts = collections.Counter(r["label"] for r in rows)
       found = ", ".join(f"{k} {counts[k]}" for k in labels.in_order(counts))
+      eta = tables.format_duration(per_step * (len(steps) - i))
       progress(f"checkpoint {i}/{len(steps)} (step {step}): "
-               f"{tables.format_duration(elapsed)} elapsed, ETA "
-               f"{tables.format_duration(per_step * (len(steps) - i))}; {found}")
+               f"{tables.format_duration(elapsed)} elapsed, ETA {eta}; "
+               f"{found}")
   if not records:
     raise nothing_restores(run.workdir, steps)
   return records
@@ -199,6 +200,14 @@ def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
   return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def _draw_labels(records: list[dict], replica_of) -> dict:
+  """replica -> beta -> the labels of its draws, at the last step."""
+  by_replica = collections.defaultdict(lambda: collections.defaultdict(list))
+  for r in final_records(records):
+    by_replica[replica_of(r["member"])][r["beta"]].append(r["label"])
+  return by_replica
+
+
 def label_shares(records: list[dict], replica_of) -> list[dict]:
   """Per beta at the last step: each label's share of the replicas, with its
   95% Wilson interval.
@@ -207,13 +216,10 @@ def label_shares(records: list[dict], replica_of) -> list[dict]:
   with the majority label of its draws there: draws of one hypernetwork are
   not independent trials, replicas are.
   """
-  final = final_records(records)
-  by_beta = collections.defaultdict(lambda: collections.defaultdict(list))
-  for r in final:
-    by_beta[r["beta"]][replica_of(r["member"])].append(r["label"])
-  majority = {beta: [collections.Counter(labs).most_common(1)[0][0]
-                     for labs in by_replica.values()]
-              for beta, by_replica in by_beta.items()}
+  majority = collections.defaultdict(list)
+  for by_beta in _draw_labels(records, replica_of).values():
+    for beta, labs in by_beta.items():
+      majority[beta].append(labels.majority(labs)[0])
   found = labels.in_order(k for labs in majority.values() for k in labs)
   rows = []
   for beta in sorted(majority):
@@ -227,11 +233,6 @@ def label_shares(records: list[dict], replica_of) -> list[dict]:
   return rows
 
 
-def _majority_family(labels_at_beta: list[str]) -> str:
-  counts = collections.Counter(labels.family(k) for k in labels_at_beta)
-  return counts.most_common(1)[0][0]
-
-
 def phase_boundaries(records: list[dict], replica_of) -> list[dict]:
   """Where each replica's algorithm changes along beta, at the last step.
 
@@ -242,14 +243,12 @@ def phase_boundaries(records: list[dict], replica_of) -> list[dict]:
   changes in all (a replica may change back and forth), and the median
   boundary beta and its spread (min, max) over the changes.
   """
-  final = final_records(records)
-  by_replica = collections.defaultdict(lambda: collections.defaultdict(list))
-  for r in final:
-    by_replica[replica_of(r["member"])][r["beta"]].append(r["label"])
+  by_replica = _draw_labels(records, replica_of)
   found = collections.defaultdict(list)
   for replica, by_beta in sorted(by_replica.items()):
     betas = sorted(by_beta)
-    families = [_majority_family(by_beta[b]) for b in betas]
+    families = [labels.majority(labels.family(k) for k in by_beta[b])[0]
+                for b in betas]
     for i in range(1, len(betas)):
       if families[i] != families[i - 1]:
         found[(families[i - 1], families[i])].append(

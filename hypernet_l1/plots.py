@@ -106,7 +106,7 @@ def phase_diagram(records: list[dict], path: str) -> None:
   for j, beta in enumerate(betas):
     rs = [r for r in final if r["beta"] == beta]
     if rs:
-      label = collections.Counter(r["label"] for r in rs).most_common(1)[0][0]
+      label, _ = labels.majority(r["label"] for r in rs)
       curves.axvspan(beta_edges[j], beta_edges[j + 1],
                      color=labels.color(label), alpha=0.15, lw=0)
   colors = matplotlib.colormaps["tab10"](np.arange(len(CURVES)))

@@ -52,13 +52,14 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   """Phase analysis of every checkpoint (`phases.analyze_run`) into files.
 
   Writes `phases.csv` (one row per step, beta, draw seed and member, with
-  the order parameters), `label_shares.csv` (per beta at the last step, shares of
-  the replicas with 95% Wilson intervals), `boundaries.csv` (where replicas change algorithm
-  along beta), `phase_diagram.png`, `pareto.png`, `networks.png` (a typical
-  network of every label at the last step), `clusters.csv` and
-  `clusters.png` (the last step's unnamed networks grouped, `clusters.py`);
-  the last three only when there are boundaries or clusters, and an earlier
-  analysis's copies are removed when there are none.
+  the order parameters), `label_shares.csv` (per beta at the last step,
+  shares of the replicas with 95% Wilson intervals), `phase_diagram.png`,
+  `pareto.png`, `networks.png` (a typical network of every label at the
+  last step), and `OPTIONAL_OUTPUTS` when there is something to write:
+  `boundaries.csv` (where replicas change algorithm along beta),
+  `clusters.csv` and `clusters.png` (the last step's unnamed networks
+  grouped, `clusters.py`). An earlier analysis's optional outputs are
+  removed first.
   Returns the summary that it prints.
   """
   if n < 1:

@@ -10,12 +10,11 @@ from hypernet_l1 import grid
 from hypernet_l1 import labels
 from hypernet_l1 import layout
 
-
-
 def format_duration(seconds: float) -> str:
   """`h:mm:ss`, for progress lines and timings."""
   seconds = int(round(seconds))
   return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
 
 def final_table(config, params_E) -> list[dict]:
   """Per `layout.table_betas` beta: medians over members and draws of
@@ -31,7 +30,7 @@ def final_table(config, params_E) -> list[dict]:
     by_beta[r["beta"]].append(r)
   rows = []
   for beta, rs in sorted(by_beta.items()):
-    label, count = collections.Counter(r["label"] for r in rs).most_common(1)[0]
+    label, count = labels.majority(r["label"] for r in rs)
     rows.append({"n": config.eval.n, "beta": beta,
                  **{k: float(np.median([r[k] for r in rs]))
                     for k in grid.METRICS},
@@ -66,7 +65,7 @@ def generalization_summary(records: list[dict]) -> list[dict]:
     groups[r["dim"], r["beta"]].append(r)
   rows = []
   for (dim, beta), rs in sorted(groups.items()):
-    label, count = collections.Counter(r["label"] for r in rs).most_common(1)[0]
+    label, count = labels.majority(r["label"] for r in rs)
     rows.append({"dim": dim, "beta": beta, "seen": rs[0]["seen"],
                  "heldout": rs[0]["heldout"],
                  "rel_rms": float(np.median([r["rel_rms"] for r in rs])),
