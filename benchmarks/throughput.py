@@ -1,6 +1,7 @@
 r"""Training and analysis throughput, against the machine's own matmul peak.
 
-  python -m benchmarks.throughput --out=/tmp/throughput.json [--sizes=1,8,32,128]
+  python -m benchmarks.throughput --out=throughput.json [--sizes=1,8,32,128]
+  python -m benchmarks.throughput --knots_only
 
 Measures, in one process: (a) hypernetwork member-updates per second of the
 ensemble step for several ensemble sizes, in the default layout (members in
@@ -8,8 +9,11 @@ a compiled loop, `member_chunk=1`) and fully vmapped (`member_chunk=0`),
 (b) the same updates done one member at a time by a Python loop over the
 jitted one-member step, (c) the step's FLOP rate against a large float32
 matmul measured here as the practical peak, (d) networks classified per
-second, and (e) an estimate of the paper config's whole sweep from its
-measured step time. Prints a table and writes JSON.
+second, (e) an estimate of the paper config's whole sweep from its
+measured step time, and (f) the default generator's step (parameters that
+vary with beta, `knots.py`) beside the same config with one knot (one
+parameter set for every beta), in ms per member-update. Prints a table and
+writes JSON.
 
 FLOPs come from XLA's cost analysis of the one-member step (a compiled loop
 is counted once, not per member, so an ensemble's FLOPs are `E` times that).
@@ -37,6 +41,8 @@ _OUT = flags.DEFINE_string("out", None, "Where to write the JSON results.")
 _SIZES = flags.DEFINE_list("sizes", ["1", "8", "32", "128"],
                            "Ensemble sizes for the vmapped step.")
 _STEPS = flags.DEFINE_integer("steps", 5, "Timed steps per measurement.")
+_KNOTS_ONLY = flags.DEFINE_bool(
+    "knots_only", False, "Measure only (f), the knot step against one knot.")
 
 
 def _best_time(fn, repeats: int) -> float:
@@ -93,11 +99,33 @@ def _config(num_seeds: int, member_chunk: int):
   return config
 
 
+def knot_overhead(steps: int, results: dict) -> None:
+  """(f): the default step beside the same config with one knot."""
+  knotted = default_config.get_config()
+  shared = default_config.get_config()
+  shared.model.num_knots = 1
+  for name, config in [("one_knot", shared), ("knots", knotted)]:
+    r = time_steps(config, steps * 4)
+    results[f"{name}_ms_per_member_update"] = (
+        1000 * r["step_s"] / layout.ensemble_size(config))
+  results["knot_step_ratio"] = (results["knots_ms_per_member_update"]
+                                / results["one_knot_ms_per_member_update"])
+  print(f"default step, {knotted.model.num_knots} knots "
+        f"({knotted.model.beta_map}): "
+        f"{results['knots_ms_per_member_update']:.1f} ms per member-update; "
+        f"one knot: {results['one_knot_ms_per_member_update']:.1f} ms "
+        f"({results['knot_step_ratio']:.2f}x)", flush=True)
+
+
 def main(argv):
   del argv
   sharding.use_cpu_cores_as_devices()  # as launch.train does
   steps = _STEPS.value
   results = {"devices": [str(d) for d in jax.devices()]}
+  if _KNOTS_ONLY.value:
+    knot_overhead(steps, results)
+    _write(results)
+    return
   results["matmul_peak_gflops"] = matmul_peak_gflops()
   print(f"matmul peak (2048^2 float32): {results['matmul_peak_gflops']:.1f} "
         "GFLOP/s", flush=True)
@@ -163,6 +191,12 @@ def main(argv):
         f"+ {r['compile_s']:.0f} s compile = "
         f"{results['paper_sweep_estimate_s'] / 3600:.2f} h", flush=True)
 
+  knot_overhead(steps, results)
+
+  _write(results)
+
+
+def _write(results: dict) -> None:
   if _OUT.value:
     with open(_OUT.value, "w") as f:
       json.dump(results, f, indent=2)

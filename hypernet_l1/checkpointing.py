@@ -60,6 +60,11 @@ _ADDED_FIELDS = {
     "model.gate_bound": 0.0,
     "model.sign_offset": 0.0,
     "model.sign_offset_slope": 0.0,
+    "model.num_knots": 1,
+    "model.beta_map": "hat",
+    "model.knot_init": "shared",
+    "model.fixed_params": (),
+    "model.knot_edge_mass": False,
 }
 
 

@@ -8,6 +8,8 @@ import math
 import numbers
 
 from hypernet_l1 import complexity
+from hypernet_l1 import generator
+from hypernet_l1 import knots
 from hypernet_l1 import tasks
 
 BETA_MODES = ("sampled", "grid")
@@ -29,6 +31,7 @@ _MIN_INT = {
     "log_every": 1,
     "model.code_dim": 1,
     "model.width": 1,
+    "model.num_knots": 1,
     "eval.n": 1,
     "eval.num_betas": 1,
     "eval.num_draws": 1,
@@ -107,6 +110,24 @@ def problems(config) -> list[str]:
     bad("regularizer", f"one of {', '.join(REGULARIZERS)}")
   if config.model.slot_sign not in SLOT_SIGNS:
     bad("model.slot_sign", f"one of {', '.join(SLOT_SIGNS)}")
+  if config.model.beta_map not in knots.BETA_MAPS:
+    bad("model.beta_map", f"one of {', '.join(knots.BETA_MAPS)}")
+  if config.model.knot_init not in knots.KNOT_INITS:
+    bad("model.knot_init", f"one of {', '.join(knots.KNOT_INITS)}")
+  elif (config.model.knot_init == "independent"
+        and config.model.beta_map != "hat"):
+    bad("model.knot_init", "'shared' unless model.beta_map is 'hat' (a "
+        "base plus deltas starts from the base)")
+  if (config.beta_mode == "grid" and _is_int(config.model.num_knots)
+      and config.model.num_knots > 1):
+    bad("model.num_knots", "1 in grid mode (each member trains at one "
+        "beta)")
+  if config.model.fixed_params and not found:  # tracing needs a sane config
+    names = generator.param_names(config)
+    unknown = sorted(set(config.model.fixed_params) - set(names))
+    if unknown:
+      bad("model.fixed_params", f"a tuple of names from {', '.join(names)} "
+          f"(unknown: {', '.join(unknown)})")
 
   if (_is_int(config.warmup_steps) and _is_int(config.num_steps)
       and config.warmup_steps >= config.num_steps >= 1):

@@ -9,6 +9,7 @@ import ml_collections
 
 from hypernet_l1 import complexity
 from hypernet_l1 import hypernet
+from hypernet_l1 import knots
 from hypernet_l1 import layout
 from hypernet_l1.noise import Noise, draw_noise
 from hypernet_l1.target import TargetNet
@@ -47,9 +48,11 @@ def generate_from_noise(config, params, noise: Noise, n: jax.Array,
   """`generate_padded` from a drawn `noise`, padded to its size.
 
   The noise depends on the draw's key only, not on `n`, beta or the member,
-  so callers generating many networks per key draw it once.
+  so callers generating many networks per key draw it once. `params` are
+  the generator's (beta-dependent with `model.num_knots > 1`, `knots.py`).
   """
-  heads = make_model(config).apply({"params": params}, noise, n, log_beta)
+  heads = make_model(config).apply(
+      {"params": knots.at(config, params, log_beta)}, noise, n, log_beta)
   return hypernet.assemble(heads, noise, n, config.regularizer,
                            measure_settings(config), train)
 
@@ -59,13 +62,25 @@ def measure_settings(config) -> complexity.Settings:
                              gate_bound=config.model.gate_bound)
 
 
-def init_params(config, key: jax.Array):
-  """Parameters of one hypernetwork (shapes do not depend on n)."""
+def _init_one(config, key: jax.Array):
+  """One set of `HyperNet` parameters (shapes do not depend on n)."""
   num_inputs = min(config.dim_buckets)
   noise = draw_noise(jax.random.key(0), num_inputs, config.hidden_per_input,
                      config.model.code_dim)
   return make_model(config).init(key, noise, jnp.int32(num_inputs),
                                  jnp.float32(0.0))["params"]
+
+
+def param_names(config) -> tuple[str, ...]:
+  """The top-level parameter names of `HyperNet` (traced, not computed)."""
+  return tuple(jax.eval_shape(
+      functools.partial(_init_one, config), jax.random.key(0)))
+
+
+def init_params(config, key: jax.Array):
+  """Parameters of one generator: `HyperNet`'s, with a leading knot axis on
+  those that vary with beta (`knots.py`)."""
+  return knots.init(config, functools.partial(_init_one, config), key)
 
 
 def init_ensemble_params(config):

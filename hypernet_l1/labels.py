@@ -42,6 +42,8 @@ REGISTRY = (
 )
 
 NAMES = tuple(label.name for label in REGISTRY)
+# The paper's sequence of algorithm families along increasing beta.
+PAPER_SEQUENCE = ("double_sided", "pudding", "convexity")
 CODE = {label.name: code for code, label in enumerate(REGISTRY)}
 BY_NAME = {label.name: label for label in REGISTRY}
 

@@ -18,7 +18,10 @@ from typing import Sequence
 
 import numpy as np
 
-ANALYSIS_NUM_BETAS = 13
+# A fine scan: 28 intervals in log beta, 4x finer than an 8-beta grid over
+# the same range, so a sampled-beta run places its phase boundaries between
+# betas no grid member was trained at.
+ANALYSIS_NUM_BETAS = 29
 
 
 def log_spaced(config, num: int) -> np.ndarray:

@@ -233,6 +233,46 @@ def label_shares(records: list[dict], replica_of) -> list[dict]:
   return rows
 
 
+def _family_bands(by_beta: dict) -> list[tuple[str, float, float]]:
+  """A replica's majority family at each beta, as (family, first beta, last
+  beta) bands along increasing beta."""
+  bands = []
+  for beta in sorted(by_beta):
+    family = labels.majority(labels.family(k) for k in by_beta[beta])[0]
+    if bands and bands[-1][0] == family:
+      bands[-1] = (family, bands[-1][1], beta)
+    else:
+      bands.append((family, beta, beta))
+  return bands
+
+
+def follows_paper_sequence(families) -> bool:
+  """Whether `families` along beta hold `labels.PAPER_SEQUENCE` in order,
+  each once; other families (trivial, other, ...) do not count against it."""
+  kept = [f for f in families if f in labels.PAPER_SEQUENCE]
+  runs = [f for i, f in enumerate(kept) if i == 0 or kept[i - 1] != f]
+  return tuple(runs) == labels.PAPER_SEQUENCE
+
+
+def replica_sequences(records: list[dict], replica_of) -> list[dict]:
+  """Per replica at the last step: its algorithm bands along beta.
+
+  Each replica (`layout.replica`) is labelled at each beta by the majority
+  family of its draws. `sequence` reads like `double_sided -> pudding ->
+  convexity`, `bands` adds each band's beta range, `paper_sequence` is
+  `follows_paper_sequence`.
+  """
+  rows = []
+  for replica, by_beta in sorted(_draw_labels(records, replica_of).items()):
+    bands = _family_bands(by_beta)
+    rows.append({
+        "replica": replica,
+        "sequence": " -> ".join(f for f, _, _ in bands),
+        "bands": "; ".join(f"{f} {lo:.2e}..{hi:.2e}" for f, lo, hi in bands),
+        "paper_sequence": follows_paper_sequence(f for f, _, _ in bands)})
+  return rows
+
+
 def phase_boundaries(records: list[dict], replica_of) -> list[dict]:
   """Where each replica's algorithm changes along beta, at the last step.
 
@@ -246,13 +286,9 @@ def phase_boundaries(records: list[dict], replica_of) -> list[dict]:
   by_replica = _draw_labels(records, replica_of)
   found = collections.defaultdict(list)
   for replica, by_beta in sorted(by_replica.items()):
-    betas = sorted(by_beta)
-    families = [labels.majority(labels.family(k) for k in by_beta[b])[0]
-                for b in betas]
-    for i in range(1, len(betas)):
-      if families[i] != families[i - 1]:
-        found[(families[i - 1], families[i])].append(
-            (replica, math.sqrt(betas[i - 1] * betas[i])))
+    bands = _family_bands(by_beta)
+    for (before, _, last), (after, first, _) in zip(bands, bands[1:]):
+      found[(before, after)].append((replica, math.sqrt(last * first)))
   rows = []
   for (before, after), where in found.items():
     at = [beta for _, beta in where]
@@ -276,6 +312,16 @@ def format_shares(rows: list[dict]) -> str:
              f"{100 * row[k + '_hi']:4.0f}]" for k in names]
     lines.append(f"{row['beta']:9.2e} {row['replicas']:5d} "
                  + " ".join(f"{c:>17}" for c in cells))
+  return "\n".join(lines)
+
+
+def format_sequences(rows: list[dict]) -> str:
+  """Each replica's bands, and how many follow the paper's sequence."""
+  follow = sum(row["paper_sequence"] for row in rows)
+  lines = [f"algorithm along beta per replica (majority family of its draws): "
+           f"{follow} of {len(rows)} replicas go "
+           f"{' -> '.join(labels.PAPER_SEQUENCE)}"]
+  lines += [f"  replica {row['replica']}: {row['bands']}" for row in rows]
   return "\n".join(lines)
 
 

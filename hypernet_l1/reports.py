@@ -53,7 +53,8 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
 
   Writes `phases.csv` (one row per step, beta, draw seed and member, with
   the order parameters), `label_shares.csv` (per beta at the last step,
-  shares of the replicas with 95% Wilson intervals), `phase_diagram.png`,
+  shares of the replicas with 95% Wilson intervals), `sequences.csv` (each
+  replica's algorithm bands along beta), `phase_diagram.png`,
   `pareto.png`, `networks.png` (a typical network of every label at the
   last step), and `OPTIONAL_OUTPUTS` when there is something to write:
   `boundaries.csv` (where replicas change algorithm along beta),
@@ -81,6 +82,7 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   replica_of = lambda member: layout.replica(run.config, member)
   shares = phases.label_shares(records, replica_of)
   boundaries = phases.phase_boundaries(records, replica_of)
+  sequences = phases.replica_sequences(records, replica_of)
   found = clusters.find(records)
   cluster_nets = phases.regenerate(run, [c["example"] for c in found])
   out_dir = _out_dir(workdir)
@@ -89,13 +91,15 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
       os.remove(os.path.join(out_dir, name))
   tables.write_rows(os.path.join(out_dir, "phases.csv"), records)
   tables.write_rows(os.path.join(out_dir, "label_shares.csv"), shares)
+  tables.write_rows(os.path.join(out_dir, "sequences.csv"), sequences)
   plots.phase_diagram(records, os.path.join(out_dir, "phase_diagram.png"))
   plots.pareto(records, os.path.join(out_dir, "pareto.png"))
   plots.draw_networks(
       {k: net for k, (_, net) in examples.items()},
       os.path.join(out_dir, "networks.png"),
       notes={k: _note(r) for k, (r, _) in examples.items()}, task=task)
-  written = ["phases.csv", "label_shares.csv", "phase_diagram.png",
+  written = ["phases.csv", "label_shares.csv", "sequences.csv",
+             "phase_diagram.png",
              "pareto.png", "networks.png"]
   if boundaries:
     tables.write_rows(os.path.join(out_dir, "boundaries.csv"), boundaries)
@@ -113,6 +117,7 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
       f"{time.time() - start:.0f} s")
   summary = "\n".join([phases.final_summary(records),
                        phases.format_shares(shares),
+                       phases.format_sequences(sequences),
                        phases.format_boundaries(boundaries),
                        clusters.format_clusters(found)])
   out(summary)

@@ -24,7 +24,7 @@ _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory (launch.train).")
 _N = flags.DEFINE_integer("n", 16, "Input dimension of the generated networks.")
 _SEEDS = flags.DEFINE_integer("seeds", 8, "Draws per member and beta.")
 _BETAS = flags.DEFINE_list(
-    "betas", None, "Betas to analyse (default: 13 log-spaced over the run's "
+    "betas", None, "Betas to analyse (default: 29 log-spaced over the run's "
     "range; grid-mode runs always use their training grid).")
 _STEPS = flags.DEFINE_list("steps", None,
                            "Checkpoint steps to analyse (default: all).")

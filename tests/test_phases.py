@@ -125,6 +125,33 @@ def test_final_summary_shares_and_settling_steps():
   assert "convexity     found at 1 betas" in summary
 
 
+@pytest.mark.parametrize("families, follows", [
+    (["double_sided", "pudding", "convexity"], True),
+    (["double_sided", "other", "pudding", "pudding", "convexity", "trivial"],
+     True),
+    (["double_sided", "convexity"], False),
+    (["pudding", "double_sided", "convexity"], False),
+    (["double_sided", "pudding", "convexity", "pudding", "convexity"], False),
+])
+def test_the_paper_sequence_ignores_other_families(families, follows):
+  assert phases.follows_paper_sequence(families) == follows
+
+
+def test_replica_sequences_read_the_majority_along_beta():
+  # replica 0 (members 0, 1): DS, pudding (2 of 3 draws), convexity.
+  labs = {1e-5: ["double_sided"] * 3,
+          1e-3: ["pudding_pos", "pudding_neg", "double_sided"],
+          1e-1: ["convexity", "convexity", "other"]}
+  records = [_record(4, beta, 0, lab) for beta, ls in labs.items()
+             for lab in ls]
+  records += [_record(4, beta, 1, "pudding_pos") for beta in labs]
+  rows = phases.replica_sequences(records, replica_of=lambda e: e)
+  assert rows[0]["sequence"] == "double_sided -> pudding -> convexity"
+  assert rows[0]["paper_sequence"] and not rows[1]["paper_sequence"]
+  assert rows[1]["bands"] == "pudding 1.00e-05..1.00e-01"
+  assert "1 of 2 replicas" in phases.format_sequences(rows)
+
+
 def test_launcher_writes_its_files_and_csv_rows(tiny_run, tmp_path):
   workdir = str(tmp_path / "run")
   # Without what other tests may have left in the shared run's analysis/.
@@ -134,7 +161,7 @@ def test_launcher_writes_its_files_and_csv_rows(tiny_run, tmp_path):
                                    out=lines.append)
   out = os.path.join(workdir, "analysis")
   always = {"networks.png", "pareto.png", "phase_diagram.png", "phases.csv",
-            "label_shares.csv"}
+            "label_shares.csv", "sequences.csv"}
   assert always <= set(os.listdir(out))
   assert set(os.listdir(out)) - always <= {"clusters.csv", "clusters.png",
                                            "boundaries.csv"}
@@ -145,11 +172,15 @@ def test_launcher_writes_its_files_and_csv_rows(tiny_run, tmp_path):
     assert all(float(row[k + "_lo"]) <= float(row[k]) <= float(row[k + "_hi"])
                for k in names)
     np.testing.assert_allclose(sum(float(row[k]) for k in names), 1.0)
-  for name in os.listdir(out):
+  for name in set(os.listdir(out)) - {"sequences.csv"}:
     assert os.path.getsize(os.path.join(out, name)) > 1000, name
   with open(os.path.join(out, "phases.csv")) as f:
     rows = list(csv.DictReader(f))
   run = hl1.load_run(workdir)
+  with open(os.path.join(out, "sequences.csv")) as f:
+    sequences = list(csv.DictReader(f))
+  assert [int(r["replica"]) for r in sequences] == list(
+      range(run.config.num_seeds))
   betas = layout.analysis_betas(run.config)
   keys = [(int(r["step"]), float(r["beta"]), int(r["seed"]), int(r["member"]))
           for r in rows]

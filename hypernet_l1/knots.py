@@ -1,0 +1,127 @@
+"""Hypernetwork parameters that vary with beta: one generator for every beta.
+
+With `model.num_knots = K > 1` the hypernetwork's parameters are a function
+of log beta,
+
+    theta(beta) = base + sum_k c_k(t) knots_k,   t = scaled log beta in [-1, 1],
+
+evaluated per generated network before `HyperNet.apply`
+(`generator.generate_from_noise`). A generator whose parameters are shared
+across beta carries the algorithm that forms first across its whole range
+(docs/results.md, "One generator for every beta"); once networks at distant
+betas stop pulling on the same parameters, one generator holds the three
+phases. `model.beta_map` picks the coefficients `c_k` and the base:
+
+- `"hat"`: piecewise-linear interpolation between `K` knots spaced evenly in
+  log beta (hat functions, each network touches two knots), no base:
+  `theta(beta_k) = knots_k` exactly.
+- `"delta"`: a shared base plus hat-weighted deltas (initialised at zero), so
+  what every beta needs trains on every network.
+- `"mlp"`: a shared base plus `K` learned directions mixed by a small MLP of
+  `t`: a Pareto hyper-hypernetwork (Navon et al. 2021) of rank `K`.
+
+Top-level parameters named in `model.fixed_params` do not vary with beta.
+`K = 1` is the plain parameter tree: the beta-shared generator, bit for bit.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+BETA_MAPS = ("hat", "delta", "mlp")
+KNOT_INITS = ("shared", "independent")
+_MLP_WIDTH = 16
+
+
+def varies(config) -> bool:
+  return config.model.num_knots > 1
+
+
+def scaled_log_beta(config, log_beta):
+  """`log beta` mapped to `t` in [-1, 1] over [beta_min, beta_max] (clipped)."""
+  lo, hi = np.log(config.beta_min), np.log(config.beta_max)
+  return jnp.clip(2.0 * (log_beta - lo) / (hi - lo) - 1.0, -1.0, 1.0)
+
+
+def hat_weights(num_knots: int, t):
+  """`[K]` hat functions of `t` at knots spaced evenly on [-1, 1] (sum 1)."""
+  knots_K = np.linspace(-1.0, 1.0, num_knots)
+  return jnp.maximum(0.0, 1.0 - jnp.abs(t - knots_K) * (num_knots - 1) / 2.0)
+
+
+def sample_log_betas(config, key, num: int, log_beta_lo, log_beta_hi):
+  """`[num]` log betas, uniform over the open range `[lo, hi]`.
+
+  With `model.knot_edge_mass` the range is widened by half a knot spacing
+  at each end and clipped back, so that the two edge knots, which a uniform
+  draw gives half the hat mass of an inner knot, get as much as the others
+  (the clipped draws land exactly on the range's ends).
+  """
+  pad = 0.0
+  if config.model.knot_edge_mass and varies(config):
+    full = np.log(config.beta_max) - np.log(config.beta_min)
+    pad = full / (config.model.num_knots - 1) / 2.0
+  log_beta = jax.random.uniform(key, (num,), minval=log_beta_lo - pad,
+                                maxval=log_beta_hi + pad)
+  return jnp.clip(log_beta, log_beta_lo, log_beta_hi)
+
+
+def _split(config, params):
+  fixed = {k: v for k, v in params.items() if k in config.model.fixed_params}
+  varying = {k: v for k, v in params.items() if k not in fixed}
+  return fixed, varying
+
+
+def init(config, init_one, key):
+  """The beta-dependent parameters built from `init_one(key) -> params`.
+
+  `"shared"` starts every knot (or the base) from the same parameters, so
+  at step 0 the generator is the beta-shared one; `"independent"` gives
+  each knot its own draw (`"hat"` only).
+  """
+  if not varies(config):
+    return init_one(key)
+  num_knots = config.model.num_knots
+  base_key, knots_key, coef_key = jax.random.split(key, 3)
+  fixed, varying = _split(config, init_one(base_key))
+  if config.model.beta_map == "hat":
+    if config.model.knot_init == "independent":
+      _, varying_K = _split(config, jax.vmap(init_one)(
+          jax.random.split(knots_key, num_knots)))
+    else:
+      varying_K = jax.tree.map(
+          lambda a: jnp.broadcast_to(a, (num_knots, *a.shape)), varying)
+    return {"fixed": fixed, "knots": varying_K}
+  state = {"fixed": fixed, "base": varying,
+           "knots": jax.tree.map(
+               lambda a: jnp.zeros((num_knots, *a.shape), a.dtype), varying)}
+  if config.model.beta_map == "mlp":
+    k1, k2 = jax.random.split(coef_key)
+    state["coef"] = {
+        "w1": jax.random.normal(k1, (_MLP_WIDTH,)) * 2.0,
+        "b1": jnp.linspace(-2.0, 2.0, _MLP_WIDTH),
+        "w2": jax.random.normal(k2, (_MLP_WIDTH, num_knots))
+              / np.sqrt(_MLP_WIDTH),
+        "b2": jnp.zeros(num_knots)}
+  return state
+
+
+def coefficients(config, state, log_beta):
+  """`[K]` weights `c_k` of the knots at `log_beta`."""
+  t = scaled_log_beta(config, log_beta)
+  if config.model.beta_map == "mlp":
+    coef = state["coef"]
+    return jnp.tanh(t * coef["w1"] + coef["b1"]) @ coef["w2"] + coef["b2"]
+  return hat_weights(config.model.num_knots, t)
+
+
+def at(config, state, log_beta):
+  """The hypernetwork's parameters at `log_beta` (a scalar)."""
+  if not varies(config):
+    return state
+  c_K = coefficients(config, state, log_beta)
+  varying = jax.tree.map(lambda a: jnp.tensordot(c_K, a, axes=1),
+                         state["knots"])
+  if "base" in state:
+    varying = jax.tree.map(jnp.add, state["base"], varying)
+  return {**state["fixed"], **varying}

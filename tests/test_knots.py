@@ -1,0 +1,171 @@
+"""Generator parameters that vary with beta (`knots.py`)."""
+
+import json
+import math
+import os
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import hypernet_l1 as hl1
+from hypernet_l1 import checkpointing
+from hypernet_l1 import config_validation
+from hypernet_l1 import generator
+from hypernet_l1 import knots
+from hypernet_l1 import layout
+from hypernet_l1 import phases
+from hypernet_l1 import train
+from hypernet_l1.noise import draw_noise
+
+
+def _knot_log_betas(config):
+  return np.linspace(math.log(config.beta_min), math.log(config.beta_max),
+                     config.model.num_knots)
+
+
+def _config(tiny_config, num_knots=4, beta_map="hat", knot_init="shared",
+            fixed=()):
+  tiny_config.model.num_knots = num_knots
+  tiny_config.model.beta_map = beta_map
+  tiny_config.model.knot_init = knot_init
+  tiny_config.model.fixed_params = fixed
+  config_validation.validate(tiny_config)
+  return tiny_config
+
+
+def test_hat_weights_are_a_partition_of_unity_touching_two_knots():
+  t = jnp.linspace(-1.0, 1.0, 101)
+  w = jax.vmap(lambda s: knots.hat_weights(5, s))(t)
+  np.testing.assert_allclose(w.sum(-1), 1.0, atol=1e-6)
+  assert ((w > 0).sum(-1) <= 2).all()
+  np.testing.assert_allclose(knots.hat_weights(5, 0.5), [0, 0, 0, 1, 0])
+
+
+def test_at_a_knot_the_parameters_are_that_knots(tiny_config):
+  config = _config(tiny_config, knot_init="independent")
+  state = generator.init_params(config, jax.random.key(1))
+  for k, log_beta in enumerate(_knot_log_betas(config)):
+    at = knots.at(config, state, jnp.float32(log_beta))
+    chex.assert_trees_all_close(
+        at, jax.tree.map(lambda a: a[k], state["knots"]), atol=1e-5)
+  # Independent knots differ, so the check above can tell them apart.
+  kernel = state["knots"]["unit_head"]["Dense_0"]["kernel"]
+  assert not np.allclose(kernel[0], kernel[1])
+
+
+def test_between_knots_the_parameters_interpolate_linearly(tiny_config):
+  config = _config(tiny_config, knot_init="independent")
+  state = generator.init_params(config, jax.random.key(2))
+  lb = _knot_log_betas(config)
+  a = 0.3
+  at = knots.at(config, state, jnp.float32((1 - a) * lb[1] + a * lb[2]))
+  expected = jax.tree.map(lambda p: (1 - a) * p[1] + a * p[2], state["knots"])
+  chex.assert_trees_all_close(at, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("beta_map", ["delta", "mlp"])
+def test_a_base_with_deltas_starts_as_the_base_at_every_beta(tiny_config,
+                                                             beta_map):
+  config = _config(tiny_config, beta_map=beta_map)
+  state = generator.init_params(config, jax.random.key(3))
+  for log_beta in (-14.0, -5.0, -2.3):
+    chex.assert_trees_all_close(
+        knots.at(config, state, jnp.float32(log_beta)),
+        {**state["fixed"], **state["base"]})
+
+
+def test_fixed_parameters_do_not_vary_and_train_as_one_copy(tiny_config):
+  config = _config(tiny_config, knot_init="independent",
+                   fixed=("edge_out_kernel", "log_scale"))
+  state = generator.init_params(config, jax.random.key(4))
+  assert set(state["fixed"]) == {"edge_out_kernel", "log_scale"}
+  assert not set(state["knots"]) & set(state["fixed"])
+  lo, hi = (knots.at(config, state, jnp.float32(b)) for b in (-13.0, -3.0))
+  np.testing.assert_array_equal(lo["log_scale"], hi["log_scale"])
+  assert not np.allclose(lo["unit_head"]["Dense_0"]["kernel"],
+                         hi["unit_head"]["Dense_0"]["kernel"])
+
+
+def test_one_knot_is_the_plain_generator(tiny_config):
+  """K = 1 is `HyperNet`'s own parameter tree from the same key, so the step
+  is the beta-shared generator's, bit for bit."""
+  config = _config(tiny_config, num_knots=1)
+  key = jax.random.key(0)
+  plain = generator.init_params(config, key)
+  chex.assert_trees_all_equal(
+      plain, generator.make_model(config).init(key, *_init_args(config))[
+          "params"])
+  assert knots.at(config, plain, jnp.float32(-3.0)) is plain
+
+
+def test_shared_knots_start_as_one_generator_at_every_beta(tiny_config):
+  config = _config(tiny_config, num_knots=6)
+  state = generator.init_params(config, jax.random.key(5))
+  first = knots.at(config, state, jnp.float32(-13.0))
+  for log_beta in (-9.1, -5.0, -2.3):
+    chex.assert_trees_all_close(knots.at(config, state, jnp.float32(log_beta)),
+                                first, atol=1e-6)
+
+
+def _init_args(config):
+  num_inputs = min(config.dim_buckets)
+  noise = draw_noise(jax.random.key(0), num_inputs, config.hidden_per_input,
+                     config.model.code_dim)
+  return noise, jnp.int32(num_inputs), jnp.float32(0.0)
+
+
+def test_a_run_written_before_knots_existed_loads_and_is_analysed(
+    tiny_config, tmp_path):
+  """Its config has no knot fields and its checkpoint plain parameters."""
+  config = _config(tiny_config, num_knots=1)
+  workdir = str(tmp_path)
+  saved = json.loads(checkpointing.config_to_json(config))
+  for field in ("num_knots", "beta_map", "knot_init", "fixed_params"):
+    del saved["model"][field]
+  with open(os.path.join(workdir, checkpointing.CONFIG_FILE), "w") as f:
+    json.dump(saved, f)
+  ckpt = checkpointing.Checkpointer(workdir)
+  ckpt.save(1, train.init_state(config))
+  ckpt.close()
+  run = hl1.load_run(workdir)
+  assert run.config.model.num_knots == 1
+  records = phases.analyze_run(run, n=4, betas=[1e-5, 1e-2], seeds=1,
+                               progress=None)
+  assert {r["beta"] for r in records} == {1e-5, 1e-2}
+  assert all(np.isfinite(r["fvu"]) for r in records)
+
+
+def test_bad_knot_settings_are_refused(tiny_config):
+  tiny_config.model.num_knots = 0
+  tiny_config.model.beta_map = "spline"
+  tiny_config.model.fixed_params = ("no_such_layer",)
+  with pytest.raises(config_validation.ConfigError) as e:
+    config_validation.validate(tiny_config)
+  assert "model.num_knots" in str(e.value)
+  assert "model.beta_map" in str(e.value)
+  tiny_config.model.num_knots = 4
+  tiny_config.model.beta_map = "hat"
+  with pytest.raises(config_validation.ConfigError, match="no_such_layer"):
+    config_validation.validate(tiny_config)
+  tiny_config.model.fixed_params = ()
+  tiny_config.beta_mode = "grid"
+  with pytest.raises(config_validation.ConfigError, match="grid mode"):
+    config_validation.validate(tiny_config)
+
+
+@pytest.mark.parametrize("edge_mass", [False, True])
+def test_edge_knots_get_the_mass_of_inner_ones_when_asked(tiny_config,
+                                                          edge_mass):
+  config = _config(tiny_config, num_knots=5)
+  config.model.knot_edge_mass = edge_mass
+  lo, hi = math.log(config.beta_min), math.log(config.beta_max)
+  log_beta = knots.sample_log_betas(config, jax.random.key(0), 200_000,
+                                    jnp.float32(lo), jnp.float32(hi))
+  assert np.float32(lo) <= log_beta.min() and log_beta.max() <= np.float32(hi)
+  mass_K = jax.vmap(lambda lb: knots.hat_weights(
+      5, knots.scaled_log_beta(config, lb)))(log_beta).mean(0)
+  ratio = float(mass_K[0] / mass_K[2])
+  assert abs(ratio - (1.0 if edge_mass else 0.5)) < 0.03, mass_K
