@@ -15,10 +15,12 @@ import shutil
 import sys
 
 import jax
+from jax.experimental import multihost_utils
 import ml_collections
 import orbax.checkpoint as ocp
 
 CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.jsonl"  # one JSON line per logged step, process 0
 # Orbax writes this last into a finished step directory; a step directory
 # without it (an interrupted copy of a live run) is not a checkpoint.
 COMMIT_MARKER = "commit_success.txt"

@@ -299,3 +299,22 @@ def generalization(rows: list[dict], train_dims, path: str) -> None:
             loc="lower left", bbox_to_anchor=(1.01, 0.0), fontsize=8,
             title="majority label")
   _save(fig, path)
+
+
+# `metrics.jsonl` keys drawn by `training_curves`, with their axis titles.
+TRAINING_CURVES = (("train/loss", "loss: mean log(FVU + beta C / n)"),
+                   ("train/fvu", "FVU (median over generated networks)"),
+                   ("train/complexity", "complexity per input"))
+
+
+def training_curves(metric_rows: list[dict], path: str) -> None:
+  """Loss, FVU and complexity per input against step (`metrics.jsonl`)."""
+  fig = Figure(figsize=(11, 3.2), layout="constrained")
+  steps = [row["step"] for row in metric_rows]
+  for i, (key, title) in enumerate(TRAINING_CURVES):
+    ax = fig.add_subplot(1, len(TRAINING_CURVES), i + 1)
+    ax.plot(steps, [row.get(key, np.nan) for row in metric_rows], lw=1.2)
+    ax.set(title=title, xlabel="step")
+    if key == "train/fvu":
+      ax.set_yscale("log")
+  _save(fig, path)

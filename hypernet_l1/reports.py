@@ -54,7 +54,8 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   Writes `phases.csv` (one row per step, beta, draw seed and member, with
   the order parameters), `label_shares.csv` (per beta at the last step,
   shares of the replicas with 95% Wilson intervals), `sequences.csv` (each
-  replica's algorithm bands along beta), `phase_diagram.png`,
+  replica's algorithm bands along beta), `training.png` (loss, FVU and
+  complexity against step, from `metrics.jsonl`), `phase_diagram.png`,
   `pareto.png`, `networks.png` (a typical network of every label at the
   last step), and `OPTIONAL_OUTPUTS` when there is something to write:
   `boundaries.csv` (where replicas change algorithm along beta),
@@ -92,6 +93,7 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   tables.write_rows(os.path.join(out_dir, "phases.csv"), records)
   tables.write_rows(os.path.join(out_dir, "label_shares.csv"), shares)
   tables.write_rows(os.path.join(out_dir, "sequences.csv"), sequences)
+  plots.training_curves(run.metrics(), os.path.join(out_dir, "training.png"))
   plots.phase_diagram(records, os.path.join(out_dir, "phase_diagram.png"))
   plots.pareto(records, os.path.join(out_dir, "pareto.png"))
   plots.draw_networks(
@@ -99,7 +101,7 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
       os.path.join(out_dir, "networks.png"),
       notes={k: _note(r) for k, (r, _) in examples.items()}, task=task)
   written = ["phases.csv", "label_shares.csv", "sequences.csv",
-             "phase_diagram.png",
+             "training.png", "phase_diagram.png",
              "pareto.png", "networks.png"]
   if boundaries:
     tables.write_rows(os.path.join(out_dir, "boundaries.csv"), boundaries)

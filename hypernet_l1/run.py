@@ -7,6 +7,7 @@ so the optimiser can change without making old runs unreadable.
 
 import dataclasses
 import functools
+import json
 import os
 import sys
 from typing import Callable
@@ -40,6 +41,8 @@ class Run:
   """A run directory: its config, its checkpoint steps, and generation.
 
   `warn` gets one line per checkpoint that does not restore and is skipped.
+  Reading parameters opens a checkpoint reader: `close()` it, or use the run
+  as a context manager (`with hl1.load_run(workdir) as run: ...`).
   """
   workdir: str
   config: ml_collections.ConfigDict
@@ -100,6 +103,27 @@ class Run:
       except checkpointing.UnreadableCheckpointError as e:
         raise RunError(f"{self.workdir}: {e}") from None
     return self._params_by_step[step]
+
+  def close(self) -> None:
+    """Closes the checkpoint reader, if parameters were read."""
+    checkpointer = self.__dict__.pop("_checkpointer", None)
+    if checkpointer is not None:
+      checkpointer.close()
+
+  def __enter__(self) -> "Run":
+    return self
+
+  def __exit__(self, *exc) -> None:
+    self.close()
+
+  def metrics(self) -> list[dict]:
+    """The logged training metrics, one dict per logged step
+    (`metrics.jsonl`; empty if none was logged yet)."""
+    path = os.path.join(self.workdir, checkpointing.METRICS_FILE)
+    if not os.path.exists(path):
+      return []
+    with open(path) as f:
+      return [json.loads(line) for line in f if line.strip()]
 
   def generate(self, n: int, beta: float, seed: int = 0,
                step: int | None = None, member: int = 0) -> TargetNet:

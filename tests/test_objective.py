@@ -135,3 +135,9 @@ def test_figures_have_their_content(tmp_path):
   plots.generalization(rows, (4, 6), str(tmp_path / "gen.png"))
   image = _pixels(str(tmp_path / "gen.png"))
   assert np.mean(np.any(image < 0.9, axis=-1)) > 0.03
+  metric_rows = [{"step": s, "train/loss": -s / 100, "train/fvu": 1 / s,
+                  "train/complexity": 50 + s / 10} for s in range(10, 500, 10)]
+  plots.training_curves(metric_rows, str(tmp_path / "training.png"))
+  image = _pixels(str(tmp_path / "training.png"))
+  assert image.shape[1] >= 3 * 300  # one panel per curve
+  assert _has_colour(image, "#1f77b4")  # the curves are drawn

@@ -161,7 +161,7 @@ def test_launcher_writes_its_files_and_csv_rows(tiny_run, tmp_path):
                                    out=lines.append)
   out = os.path.join(workdir, "analysis")
   always = {"networks.png", "pareto.png", "phase_diagram.png", "phases.csv",
-            "label_shares.csv", "sequences.csv"}
+            "label_shares.csv", "sequences.csv", "training.png"}
   assert always <= set(os.listdir(out))
   assert set(os.listdir(out)) - always <= {"clusters.csv", "clusters.png",
                                            "boundaries.csv"}

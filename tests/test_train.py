@@ -110,6 +110,17 @@ def test_run_saved_on_two_devices_opens_on_one(tiny_run):
       np.load(out), np.asarray(jax.tree.leaves(hl1.load_run(tiny_run).params())[0]))
 
 
+def test_a_run_closes_its_reader_as_a_context_manager(tiny_run):
+  with hl1.load_run(tiny_run) as run:
+    run.generate(n=4, beta=1e-3)
+    assert "_checkpointer" in vars(run)  # opened by the first read
+  assert "_checkpointer" not in vars(run)
+  logged = run.metrics()
+  assert [row["step"] for row in logged] == list(
+      range(run.config.log_every, run.config.num_steps + 1,
+            run.config.log_every))
+
+
 def test_resume_with_another_config_is_refused(tiny_run, tiny_config):
   tiny_config.learning_rate = 1.0
   with pytest.raises(checkpointing.ConfigMismatchError, match="learning_rate"):
