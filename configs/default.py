@@ -3,7 +3,7 @@ r"""Default run: one hypernetwork for n in 4..24 across beta, on a laptop CPU.
   python -m launch.train --config=configs/default.py --workdir=runs/default
 
 Trains an ensemble of independent hypernetworks (seeds) in one compiled step,
-beta sampled log-uniformly per generated network. See README "Results" for
+beta sampled log-uniformly per generated network. See docs/results.md for
 the measured runtime and phases.
 """
 
@@ -32,7 +32,7 @@ def get_config() -> ml_collections.ConfigDict:
   c.batch_size = 256               # x samples per generated network
   # Members vmapped together inside the step; groups of this many run one
   # after another in a compiled loop (0: all at once, the fast layout on
-  # GPU/TPU; 1: fastest on CPU, see README "Performance").
+  # GPU/TPU; 1: fastest on CPU, see benchmarks/README.md).
   c.member_chunk = 1
   c.num_steps = 6000
   c.learning_rate = 5e-3

@@ -6,7 +6,7 @@ r"""L0 (non-zero weights) over a range that reaches the constant network.
 The default run with `regularizer = "l0"`: hard-concrete gates whose logits
 are bounded to +-`model.gate_bound` with a count gradient that does not
 vanish there (`complexity.l0`), per-edge-type initial gates, and beta over
-[1e-5, 1]. The measured phases and their times are in README "Results".
+[1e-5, 1]. The measured phases and their times are in docs/results.md.
 """
 
 from configs import default

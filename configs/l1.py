@@ -5,7 +5,7 @@ r"""L1 (the sum of |w|) over a range that reaches the constant network.
 
 The default run with `regularizer = "l1"` and beta over [1e-5, 3]; the
 phase theory puts the jump from pudding to the constant network near beta
-0.27 (README "Results" has what was measured).
+0.27 (docs/results.md has what was measured).
 """
 
 from configs import default

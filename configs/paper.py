@@ -7,7 +7,7 @@ r"""The paper's scale: the three-phase configuration with 33 replicas.
 hypernetwork per beta over [2e-6, 4e-2]) with 33 replicas, as the paper's 33
 seeds: 264 members. The ensemble axis is sharded over all devices (GPU/TPU,
 or several hosts with `--distributed`; use `--config.member_chunk=0` on
-accelerators). On the 2-core CPU it took 75 minutes (README "Results" has
+accelerators). On the 2-core CPU it took 75 minutes (docs/results.md has
 the per-beta label shares with 95% intervals and the phase boundaries).
 """
 

@@ -10,7 +10,7 @@ betas over [2e-6, 4e-2]), each trained at its own beta from the first step
 signs; where complexity hardly counts they stay a double-sided pair, where it
 counts the pair's symmetry breaks and a pudding forms. A sampled-beta
 generator cannot do this: it carries the algorithm that forms first across
-its whole range (README "Results"). 24 members: 6 minutes measured on the
+its whole range (docs/results.md). 24 members: 6 minutes measured on the
 2-core CPU (11-12 minutes on one core with the other core busy).
 """
 

@@ -81,7 +81,7 @@ def l0(heads: WeightHeads, eps, mask, settings: Settings, train: bool):
   from a closed gate (`-B`) to an open one (`+B`), `1 / (2B)` per unit of
   logit: the expected count's own gradient, `sigmoid'`, is 5e-4 at logit 6
   and 1e-6 at 13, so gates that the error had opened never felt the count
-  again and L0 did not respond to beta (README, "Results"). Otherwise
+  again and L0 did not respond to beta (docs/results.md). Otherwise
   (evaluation, analysis) the gate is `test_gate` and the cost is the exact
   number of non-zero weights. `B = 0` is the plain hard-concrete: unbounded
   logits and the expected count's own gradient.

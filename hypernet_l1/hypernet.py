@@ -1,4 +1,4 @@
-"""The dimension-conditioned hypernetwork (`docs/design.md`, "Architecture").
+"""The dimension-conditioned hypernetwork (`docs/design.md`, section 3).
 
 Hidden unit `(r, a)` of a generated network is slot `r < K` of index `a < n`.
 The first `tied_slots` slots are *tied* to input `a`: built from its code and
@@ -25,7 +25,7 @@ def _swish(z):
   """`z sigmoid(z)` with the sigmoid as `(1 + tanh(z / 2)) / 2`.
 
   The same function; XLA:CPU lowers `jax.nn.sigmoid` to `exp` and a divide,
-  and this form made the training step 9% faster (README "Performance").
+  and this form made the training step 9% faster (benchmarks/README.md).
   """
   return z * (0.5 + 0.5 * jnp.tanh(0.5 * z))
 
@@ -56,7 +56,7 @@ class HyperNet(nn.Module):
   # input's two tied units get opposite signs) and `t` the scaled log beta;
   # `g` starts at `sign_offset` (0: no offset), `g1` at `sign_offset_slope`.
   # It lets the drawn symmetry breaking reach the weights, where the sign
-  # feature alone moves the own-edge mean by 0.045 of 0.40 (README).
+  # feature alone moves the own-edge mean by 0.045 of 0.40 (docs/design.md).
   sign_offset: float = 0.0
   sign_offset_slope: float = 0.0
   # How units see the +-1 sign drawn for them from the key: "none" (not at
@@ -131,7 +131,7 @@ class HyperNet(nn.Module):
     # Off-own edge means come in units of 8/n: a correction spread over n
     # inputs needs weights ~1/n, which the generator would otherwise have to
     # extrapolate from the 8/n context feature beyond the trained n. With it,
-    # FVU at n = 48 went from 6.6x to 1.1x that at n = 24 (README).
+    # FVU at n = 48 went from 6.6x to 1.1x that at n = 24 (docs/results.md).
     off_scale_KxNxN = jnp.where(is_own_KxNxN, 1.0, 8.0 / n_float)
     mean_KxNxN = scale[0] * edge_KxNxNx3[..., 0] * off_scale_KxNxN
     if self.sign_offset:

@@ -407,7 +407,7 @@ def _train_plain_mlps(n: int, seeds: int, steps: int, lr: float) -> TargetNet:
 
 
 def test_trained_plain_mlps_are_mixed_puddings():
-  """Unpenalised plain MLPs find a mixed-sign pudding (README, "Results").
+  """Unpenalised plain MLPs find a mixed-sign pudding (docs/design.md).
 
   Measured here (16 -> 48 -> 1, batch 256): 8k steps at lr 3e-2 gave
   pudding_mixed in 16 of 16 seeds (FVU 0.003-0.004), 20k steps at 1e-2 in 4
