@@ -120,8 +120,13 @@ def at(config, state, log_beta):
   if not varies(config):
     return state
   c_K = coefficients(config, state, log_beta)
-  varying = jax.tree.map(lambda a: jnp.tensordot(c_K, a, axes=1),
-                         state["knots"])
+  stacked = state["knots"]
   if "base" in state:
-    varying = jax.tree.map(jnp.add, state["base"], varying)
+    # One weighted sum over [base, knots] with the base's weight 1: under
+    # `vmap` over networks the stack does not depend on the network, so it
+    # is built once per step, and the per-network work is that of "hat".
+    c_K = jnp.concatenate([jnp.ones(1, c_K.dtype), c_K])
+    stacked = jax.tree.map(lambda b, k: jnp.concatenate([b[None], k]),
+                           state["base"], stacked)
+  varying = jax.tree.map(lambda a: jnp.tensordot(c_K, a, axes=1), stacked)
   return {**state["fixed"], **varying}
