@@ -224,7 +224,9 @@ class Checkpointer:
   def save(self, step: int, state: dict) -> None:
     """Saves `state` (`train.init_state`'s structure) as `params` + the rest."""
     if step in self.incomplete_steps():
-      shutil.rmtree(os.path.join(self._directory, str(step)))
+      if jax.process_index() == 0:
+        shutil.rmtree(os.path.join(self._directory, str(step)))
+      multihost_utils.sync_global_devices(f"removed incomplete step {step}")
       self._manager.reload()
     train_state = {k: v for k, v in state.items() if k != PARAMS}
     self._manager.save(step, args=ocp.args.Composite(**{

@@ -10,10 +10,10 @@ Readers (`load_run`, `launch.analyze`) never take it.
 
 `StopSignals` turns SIGTERM and SIGINT into a flag the training loop polls
 after each step, so the step in flight finishes and is checkpointed. On
-several hosts every host stops after the same step: SIGTERM goes through
+several hosts every host stops after the same step: every stop goes through
 JAX's preemption sync point (`jax.distributed.initialize` starts the
-preemption service), and any other stop a host receives is shared with the
-others at each step.
+preemption service, which catches SIGTERM itself), or, with that service
+turned off, is shared with the other hosts at each step.
 """
 
 import fcntl
@@ -90,8 +90,10 @@ class StopSignals:
 
   On several hosts every host must stop after the same step. SIGTERM then
   goes to JAX's preemption service where it runs (installed by
-  `jax.distributed.initialize`; it agrees on the step), and every other
-  signal a host receives is shared with all hosts at each step.
+  `jax.distributed.initialize`; it agrees on the step, tested on CPU with
+  two processes), and SIGINT is passed on to it as a SIGTERM. Without the
+  service, the signals a host received are gathered from all hosts at each
+  step.
   """
 
   SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -106,6 +108,8 @@ class StopSignals:
   def _handle(self, signum, frame):
     del frame
     self.received = signal.Signals(signum)
+    if self._preemption_sync:
+      signal.raise_signal(signal.SIGTERM)  # to the preemption service
 
   def __enter__(self):
     for sig in self.SIGNALS:
@@ -121,12 +125,13 @@ class StopSignals:
 
   def requested(self, step: int) -> bool:
     """Whether to stop after `step`; every host answers the same."""
+    if self._preemption_sync:
+      if multihost_utils.reached_preemption_sync_point(step):
+        self.received = self.received or signal.SIGTERM
+        return True
+      return False
     if not self._multihost:
       return self.received is not None
-    if (self._preemption_sync
-        and multihost_utils.reached_preemption_sync_point(step)):
-      self.received = self.received or signal.SIGTERM
-      return True
     received = multihost_utils.process_allgather(
         np.int32(int(self.received or 0)))
     if received.any():

@@ -181,7 +181,7 @@ class NonFiniteError(RuntimeError):
 
 
 def _check_finite(state):
-  bad = np.asarray(state["first_bad_step"])
+  bad = sharding.to_host(state["first_bad_step"])
   if (bad >= 0).any():
     member = int(np.argmax(bad >= 0))
     raise NonFiniteError(
@@ -258,10 +258,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     with runcontrol.StopSignals() as stop:
       state = _train(config, workdir, stop)
     # After the signal handlers are gone: Ctrl-C here interrupts at once.
+    # Every process evaluates a whole copy of the parameters on its own
+    # device, so none waits for process 0 alone (at exit it would wait on
+    # the others at most the distributed timeout).
     table = tables.final_table(ml_collections.FrozenConfigDict(config),
-                               state["params"])
-    print(tables.format_final_table(table, config), flush=True)
+                               sharding.to_host(state["params"]))
     if jax.process_index() == 0:
+      print(tables.format_final_table(table, config), flush=True)
       tables.write_rows(os.path.join(workdir, "final_eval.csv"), table)
   return state
 
@@ -283,7 +286,7 @@ def _train_loop(config, workdir: str, stop: runcontrol.StopSignals,
   step_fn = functools.partial(jitted_train_step, frozen,
                               num_shards=mesh.devices.size)
   member_log_beta_E = sharding.shard_ensemble(
-      jnp.asarray(layout.member_log_betas(config)), mesh)
+      layout.member_log_betas(config), mesh)
 
   start_step = int(state["step"])
   t0 = t_last = last_save = time.time()
@@ -297,7 +300,7 @@ def _train_loop(config, workdir: str, stop: runcontrol.StopSignals,
     if done % config.log_every == 0 or done == config.num_steps:
       _check_finite(state)
       metrics = {k: float(np.mean(v)) for k, v in
-                 jax.device_get(metrics_E).items()}
+                 sharding.to_host(metrics_E).items()}
       speed, record = "", {"step": done}
       if done > s_last:  # none yet on the first step (it compiles)
         now = time.time()
@@ -306,11 +309,11 @@ def _train_loop(config, workdir: str, stop: runcontrol.StopSignals,
         eta = tables.format_duration((config.num_steps - done) / rate)
         speed = f"  {rate:.1f} steps/s  ETA {eta}"
         record["train/steps_per_s"] = rate
-      print(f"step {done}/{config.num_steps} "
-            f"({100 * done / config.num_steps:.0f}%){speed}"
-            f"  loss {metrics['loss']:.3f}  fvu {metrics['fvu']:.2e}"
-            f"  complexity/n {metrics['complexity']:.3g}", flush=True)
       if jax.process_index() == 0:
+        print(f"step {done}/{config.num_steps} "
+              f"({100 * done / config.num_steps:.0f}%){speed}"
+              f"  loss {metrics['loss']:.3f}  fvu {metrics['fvu']:.2e}"
+              f"  complexity/n {metrics['complexity']:.3g}", flush=True)
         record.update({f"train/{k}": v for k, v in metrics.items()})
         with open(metrics_path, "a") as f:
           f.write(json.dumps(record) + "\n")

@@ -8,6 +8,17 @@ config, a workdir holding another run's config or trained by another live
 process, or a non-finite loss. On SIGTERM or SIGINT it finishes the step in
 flight, checkpoints it, says so and exits with 128 + the signal number; the
 same command again continues from there.
+
+With --distributed it is one process of a multi-process job; the same
+command runs on every process (docs/devices.md):
+
+  JAX_COORDINATOR_ADDRESS=127.0.0.1:8476 JAX_NUM_PROCESSES=2 JAX_PROCESS_ID=0 \
+      python -m launch.train --config=configs/tiny.py --workdir=W \
+      --distributed --cpu_devices=1
+
+A process id out of range or a coordinator that cannot be reached also exits
+2 with one `error:` line; when another process of the job is lost, this one
+ends with one `error:` line naming it within --distributed_timeout seconds.
 """
 
 import sys
@@ -23,13 +34,26 @@ from hypernet_l1 import config_validation
 from hypernet_l1 import runcontrol
 from hypernet_l1 import sharding
 from hypernet_l1 import train
+from launch import runtime_errors
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Training configuration file.", lock_config=True)
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory.")
 _DISTRIBUTED = flags.DEFINE_bool(
-    "distributed", False, "Join a multi-host job: jax.distributed.initialize() "
-    "reads the coordinator and process ids from the cluster environment.")
+    "distributed", False, "Join a multi-process job. The coordinator and "
+    "process ids come from the flags below, else JAX_COORDINATOR_ADDRESS, "
+    "JAX_NUM_PROCESSES and JAX_PROCESS_ID, else SLURM or a TPU pod.")
+_COORDINATOR = flags.DEFINE_string(
+    "coordinator_address", None, "With --distributed: HOST:PORT of process "
+    "0, where it starts the coordinator.")
+_NUM_PROCESSES = flags.DEFINE_integer(
+    "num_processes", None, "With --distributed: processes in the job.")
+_PROCESS_ID = flags.DEFINE_integer(
+    "process_id", None, "With --distributed: this process's id, 0 to "
+    "num_processes - 1.")
+_DISTRIBUTED_TIMEOUT = flags.DEFINE_integer(
+    "distributed_timeout", 60, "With --distributed: seconds to wait for every "
+    "process to join, and of silence after which a process counts as lost.")
 _CPU_DEVICES = flags.DEFINE_integer(
     "cpu_devices", 0, "CPU devices to split the ensemble over when running "
     "on CPU (0: one per available core).")
@@ -38,7 +62,8 @@ flags.mark_flags_as_required(["config", "workdir"])
 # Errors of the user's making: say what to change, not where the code was.
 _USER_ERRORS = (config_validation.ConfigError,
                 checkpointing.ConfigMismatchError, train.NonFiniteError,
-                runcontrol.WorkdirBusyError)
+                runcontrol.WorkdirBusyError, sharding.DeviceError,
+                sharding.DistributedSetupError)
 
 
 def main(argv):
@@ -48,7 +73,11 @@ def main(argv):
     # Before the first device call, so a bad config costs no compile or write.
     config_validation.validate(_CONFIG.value)
     sharding.use_cpu_cores_as_devices(_CPU_DEVICES.value)
-    sharding.maybe_initialize_distributed(_DISTRIBUTED.value)
+    if _DISTRIBUTED.value:
+      runtime_errors.start(_DISTRIBUTED_TIMEOUT.value)
+      sharding.initialize_distributed(
+          _COORDINATOR.value, _NUM_PROCESSES.value, _PROCESS_ID.value,
+          _DISTRIBUTED_TIMEOUT.value)
     print(f"process {jax.process_index()}/{jax.process_count()}, "
           f"devices: {jax.devices()}", flush=True)
     train.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
