@@ -19,10 +19,10 @@ def get_config() -> ml_collections.ConfigDict:
   c.num_seeds = 4                  # independent hypernetworks, one step
   c.regularizer = "kl"             # "l1" | "l0" | "kl"
   c.beta_mode = "sampled"          # "sampled" (log-uniform per net) | "grid"
-  c.beta_min = 1e-6
-  c.beta_max = 1e-1
+  c.beta_min = 2e-6
+  c.beta_max = 4e-2
   c.num_betas = 8                  # grid mode: members per seed, log-spaced
-  c.beta_ramp_fraction = 0.3       # the beta range opens over this share
+  c.beta_ramp_fraction = 0.0       # the beta range opens over this share
   c.beta_ramp_direction = "up"     # "up": from beta_min | "down": from beta_max
   c.train_dims = tuple(d for d in range(4, 25) if d not in HELDOUT_INTERIOR)
   c.heldout_dims = HELDOUT_INTERIOR + (32, 48)
@@ -55,13 +55,13 @@ def get_config() -> ml_collections.ConfigDict:
       dict(own=3.0, off=-3.0, free=0.0, w2=3.0))
   c.model.gate_bound = 6.0         # 0: unbounded, the plain hard-concrete
   # Own-edge sign offset (hypernet.py): 0 = none.
-  c.model.sign_offset = 0.0
+  c.model.sign_offset = 1.5
   c.model.sign_offset_slope = 0.0
   # Generator parameters that vary with beta (hypernet_l1/knots.py): K knots
   # in log beta (1: one parameter set for every beta), how they combine,
   # how they start, and top-level parameters kept fixed across beta.
-  c.model.num_knots = 1
-  c.model.beta_map = "hat"         # "hat" | "delta" | "mlp"
+  c.model.num_knots = 4
+  c.model.beta_map = "delta"       # "hat" | "delta" | "mlp"
   c.model.knot_init = "shared"     # "shared" | "independent" (hat only)
   c.model.fixed_params = ()
   c.model.knot_edge_mass = False   # edge knots sampled as often as inner ones

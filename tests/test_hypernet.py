@@ -116,7 +116,10 @@ def _own_edge_means(config, params, seeds=8, n=8):
 def test_sign_offset_reaches_the_weights_and_is_learned(tiny_config):
   """Without the offset an input's two tied own edges mostly share a sign;
   with it they start with opposite signs (the drawn `paired` signs), and the
-  offset is a parameter that a gradient step moves: not imposed."""
+  offset is a parameter that a gradient step moves: not imposed. (One
+  knot, so the offset is one parameter.)"""
+  tiny_config.model.num_knots = 1
+  tiny_config.model.sign_offset = 0.0
   plain = generator.init_params(tiny_config, jax.random.key(1))
   plain_means = _own_edge_means(tiny_config, plain)
   same_sign = np.mean(np.prod(np.sign(plain_means), axis=1) > 0)

@@ -138,6 +138,19 @@ def test_a_run_written_before_knots_existed_loads_and_is_analysed(
   assert all(np.isfinite(r["fvu"]) for r in records)
 
 
+def test_generate_answers_any_beta_from_one_member(tiny_run):
+  """A knot run's one member per replica answers betas between knots, and
+  the networks change with beta."""
+  run = hl1.load_run(tiny_run)
+  assert run.config.model.num_knots > 1
+  assert layout.ensemble_size(run.config) == run.config.num_seeds
+  w_a = run.generate(n=6, beta=3.3e-5).W1
+  w_b = run.generate(n=6, beta=4.1e-5).W1
+  w_c = run.generate(n=6, beta=2.2e-2).W1
+  assert np.all(np.isfinite(w_a))
+  assert 0 < np.abs(w_a - w_b).max() < np.abs(w_a - w_c).max()
+
+
 def test_bad_knot_settings_are_refused(tiny_config):
   tiny_config.model.num_knots = 0
   tiny_config.model.beta_map = "spline"

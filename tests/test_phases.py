@@ -172,8 +172,9 @@ def test_launcher_writes_its_files_and_csv_rows(tiny_run, tmp_path):
     assert all(float(row[k + "_lo"]) <= float(row[k]) <= float(row[k + "_hi"])
                for k in names)
     np.testing.assert_allclose(sum(float(row[k]) for k in names), 1.0)
-  for name in set(os.listdir(out)) - {"sequences.csv"}:
-    assert os.path.getsize(os.path.join(out, name)) > 1000, name
+  for name in os.listdir(out):  # figures and the records are not stubs
+    if name.endswith(".png") or name == "phases.csv":
+      assert os.path.getsize(os.path.join(out, name)) > 1000, name
   with open(os.path.join(out, "phases.csv")) as f:
     rows = list(csv.DictReader(f))
   run = hl1.load_run(workdir)
