@@ -145,24 +145,14 @@ class _Quiet:
       logger.setLevel(level)
 
 
-def _drop_closed_loop_errors() -> None:
+def _drop_closed_loop_errors(unraisable) -> bool:
   """When a restore fails, Orbax's abandoned tensorstore reads keep finishing
   on worker threads and report to an event loop that is already closed:
   Python prints one `RuntimeError: Event loop is closed` traceback per array
   (through `sys.unraisablehook`), during the restore and after it. Those,
   and only those, are dropped; the failure itself is reported in one line."""
-  previous = sys.unraisablehook
-  if getattr(previous, "drops_closed_loop_errors", False):
-    return
-
-  def hook(unraisable):
-    if (isinstance(unraisable.exc_value, RuntimeError)
-        and str(unraisable.exc_value) == "Event loop is closed"):
-      return
-    previous(unraisable)
-
-  hook.drops_closed_loop_errors = True
-  sys.unraisablehook = hook
+  return (isinstance(unraisable.exc_value, RuntimeError)
+          and str(unraisable.exc_value) == "Event loop is closed")
 
 
 def _abstract(tree):
@@ -186,18 +176,41 @@ class _DropReadOnlyNotices(py_logging.Filter):
     return not record.getMessage().startswith(_READ_ONLY_NOTICES)
 
 
-def _drop_read_only_notices() -> None:
-  logger = py_logging.getLogger("absl")
-  if not any(isinstance(f, _DropReadOnlyNotices) for f in logger.filters):
-    logger.addFilter(_DropReadOnlyNotices())
+class _ReaderHooks:
+  """The process-wide hooks checkpoint readers need, held while one is open.
+
+  `sys.unraisablehook` drops `_drop_closed_loop_errors`, and absl's logger
+  filters `_READ_ONLY_NOTICES`; both are installed when the first
+  `Checkpointer` opens and removed when the last one closes, so nothing
+  outlives them (a notebook that imports the package keeps its own hooks).
+  """
+  _open = 0
+  _previous_hook = None
+  _filter = _DropReadOnlyNotices()
+
+  @classmethod
+  def acquire(cls) -> None:
+    if cls._open == 0:
+      cls._previous_hook = previous = sys.unraisablehook
+      sys.unraisablehook = lambda u: (None if _drop_closed_loop_errors(u)
+                                      else previous(u))
+      py_logging.getLogger("absl").addFilter(cls._filter)
+    cls._open += 1
+
+  @classmethod
+  def release(cls) -> None:
+    cls._open -= 1
+    if cls._open == 0:
+      sys.unraisablehook = cls._previous_hook
+      py_logging.getLogger("absl").removeFilter(cls._filter)
 
 
 class Checkpointer:
   """Saves and restores the training state at chosen steps."""
 
   def __init__(self, workdir: str, read_only: bool = False):
-    if read_only:
-      _drop_read_only_notices()
+    _ReaderHooks.acquire()
+    self._holds_hooks = True
     options = ocp.CheckpointManagerOptions(
         max_to_keep=None, create=not read_only, read_only=read_only,
         enable_async_checkpointing=False)
@@ -235,7 +248,6 @@ class Checkpointer:
     self._manager.wait_until_finished()
 
   def _restore(self, step: int, items: dict):
-    _drop_closed_loop_errors()
     try:
       with _Quiet():
         return self._manager.restore(step, args=ocp.args.Composite(**{
@@ -279,3 +291,6 @@ class Checkpointer:
   def close(self) -> None:
     self._manager.wait_until_finished()
     self._manager.close()
+    if self._holds_hooks:
+      self._holds_hooks = False  # a second close releases nothing
+      _ReaderHooks.release()
