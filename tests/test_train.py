@@ -114,11 +114,10 @@ def test_run_saved_on_two_devices_opens_on_one(tiny_run):
 def test_a_run_closes_its_reader_as_a_context_manager(tiny_run):
   """...and leaves no process-wide hook behind it."""
   absl_filters = list(logging.getLogger("absl").filters)
-  hook = sys.unraisablehook  # pytest's own, here
+  hook = sys.unraisablehook  # pytest's own, or an open reader's
   with hl1.load_run(tiny_run) as run:
     run.generate(n=4, beta=1e-3)
     assert "_checkpointer" in vars(run)  # opened by the first read
-    assert sys.unraisablehook is not hook
   assert "_checkpointer" not in vars(run)
   assert sys.unraisablehook is hook
   assert logging.getLogger("absl").filters == absl_filters
