@@ -406,6 +406,7 @@ def _train_plain_mlps(n: int, seeds: int, steps: int, lr: float) -> TargetNet:
   return jax.jit(jax.vmap(train))(jax.random.split(jax.random.key(0), seeds))
 
 
+@pytest.mark.slow  # long for the default suite
 def test_trained_plain_mlps_are_mixed_puddings():
   """Unpenalised plain MLPs find a mixed-sign pudding (docs/design.md).
 

@@ -113,6 +113,7 @@ def _own_edge_means(config, params, seeds=8, n=8):
   return np.concatenate(out)
 
 
+@pytest.mark.slow  # long for the default suite
 def test_sign_offset_reaches_the_weights_and_is_learned(tiny_config):
   """Without the offset an input's two tied own edges mostly share a sign;
   with it they start with opposite signs (the drawn `paired` signs), and the

@@ -378,6 +378,7 @@ def test_signal_saves_the_step_and_the_rerun_ends_as_uninterrupted(
   assert steps == [10, 20, 30, 40]
 
 
+@pytest.mark.slow  # long for the default suite
 def test_checkpoint_minutes_saves_on_the_clock(tiny_config, tmp_path):
   tiny_config.num_steps, tiny_config.checkpoint_every = 4, 1000
   tiny_config.checkpoint_minutes = 1e-9  # every step is due
@@ -502,6 +503,7 @@ def test_a_second_launcher_on_a_live_workdir_refuses_at_once(tiny_config,
   assert not os.path.exists(tmp_path / "checkpoints")
 
 
+@pytest.mark.slow  # long for the default suite
 def test_a_stale_claim_is_taken_over(tiny_config, tmp_path, capsys):
   """What `kill -9` leaves: a lock file naming a dead owner, not locked."""
   tiny_config.num_steps = 3
@@ -538,6 +540,7 @@ def test_two_launchers_on_one_workdir(tmp_path):
   assert steps == list(range(100, 2001, 100))
 
 
+@pytest.mark.slow  # long for the default suite
 def test_orbax_logs_no_warning_of_an_old_api(tiny_config, tmp_path, caplog):
   tiny_config.num_steps, tiny_config.checkpoint_every = 3, 1
   train.train_and_evaluate(tiny_config, str(tmp_path))

@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
+import pytest
 
 from hypernet_l1 import layout
 from hypernet_l1 import sharding
@@ -27,6 +28,7 @@ def test_mesh_uses_the_largest_divisor_of_the_ensemble():
   assert sharding.ensemble_mesh(3, jax.devices()[:2]).devices.size == 1
 
 
+@pytest.mark.slow  # long for the default suite
 def test_sharded_steps_equal_single_device_steps(tiny_config):
   tiny_config.num_seeds = 8
   frozen = ml_collections.FrozenConfigDict(tiny_config)
@@ -56,6 +58,7 @@ def test_map_ensemble_equals_vmap_for_every_layout():
     chex.assert_trees_all_close(got, expected)
 
 
+@pytest.mark.slow  # long for the default suite
 def test_member_chunk_does_not_change_training(tiny_config):
   tiny_config.num_seeds = 4
   results = []

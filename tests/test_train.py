@@ -20,6 +20,7 @@ from hypernet_l1 import layout
 from hypernet_l1 import train
 
 
+@pytest.mark.slow  # long for the default suite
 def test_loss_goes_down_on_tiny_config(tiny_config):
   state = train.init_state(tiny_config)
   frozen = ml_collections.FrozenConfigDict(tiny_config)
