@@ -86,13 +86,11 @@ class Thresholds(NamedTuple):
   dense: float = 0.7
   dense_sign: float = 0.9
   convex_corr: float = 0.3
-  # Correction units (reported, not used by the labels): std/mean of |incoming
-  # weights| (half-normal rows: 0.76), cosine of the mean slope with -s. Share
-  # of probes with one pre-activation sign above which a unit is linear (the
-  # textbook correction unit; a tied unit so is no relu piece, and that one
-  # does change labels).
+  # Linear units (reported, not used by the labels): std/mean of |incoming
+  # weights| (half-normal rows: 0.76). Share of probes with one
+  # pre-activation sign above which a unit is linear (a tied unit so is no
+  # relu piece, and that one does change labels).
   uniform_cv: float = 0.5
-  align: float = 0.8
   linear_regime: float = 0.95
 
 
@@ -183,7 +181,7 @@ def _units(net: TargetNet, x_PxN: jax.Array, n: jax.Array, th: Thresholds
   dswish_M = jnp.mean(sig_PxM * (1.0 + pre_PxM * (1.0 - sig_PxM)), axis=0)
   return {
       "f_P": h_PxM @ w2_M + b2, "share": share_M, "active": active_M,
-      "spec": spec_M, "tie": tie_M, "tie_onehot": tie_onehot_MxN,
+      "tie": tie_M, "tie_onehot": tie_onehot_MxN,
       "tie_w": tie_w_M, "tied": tied_M, "one_regime": one_regime_M,
       "evenness": evenness_M, "even": even_M, "kinked": kinked_M,
       "dswish": dswish_M,
@@ -242,19 +240,14 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
   correction_agree = (jnp.sum(one_sided_N & (against_N > 0))
                       / jnp.maximum(n_one, 1))
 
-  # Explicit correction units: dense, near-uniform |w|, slope along -s.
-  # Trained nets often use quasi-linear units near 0 in +-pairs
-  # (swish(u) - swish(-u) = u), so the textbook large-bias unit (pre-activation
-  # of one sign) is counted separately.
+  # Linear units: dense, near-uniform |w|, pre-activation of one sign (the
+  # textbook correction unit; trained nets often correct with quasi-linear
+  # units near 0 in +-pairs instead, `swish(u) - swish(-u) = u`).
   abs_MxN = jnp.abs(w1_MxN)
   mean_abs_M = jnp.sum(abs_MxN, axis=1) / n
   dev_MxN = jnp.where(in_mask_N, abs_MxN - mean_abs_M[:, None], 0.0)
   cv_M = jnp.sqrt(jnp.sum(dev_MxN ** 2, axis=1) / n) / (mean_abs_M + tiny)
-  align_M = -(slope_MxN @ sign_N) / (
-      jnp.linalg.norm(slope_MxN, axis=1) * jnp.sqrt(n_one) + tiny)
-  uniform_M = dense_M & (cv_M <= th.uniform_cv)
-  corr_unit_M = uniform_M & (align_M >= th.align)
-  linear_M = uniform_M & u["one_regime"]
+  linear_M = dense_M & (cv_M <= th.uniform_cv) & u["one_regime"]
   # Smeared correction: off-tie weights of tied units against the sign pattern,
   # relative to the tie weight.
   off_M = jnp.sum(w1_MxN * (1.0 - tie_onehot_MxN) * sign_N[None, :], axis=1)
@@ -272,15 +265,11 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
   return {
       "n_active": n_active,
       "n_tied": jnp.sum(tied_M),
-      "specialization": (jnp.sum(u["spec"] * active_M)
-                         / jnp.maximum(n_active, 1)),
       "coverage": jnp.sum(pos_N | neg_N) / n,
       "double_sided": jnp.sum(pos_N & neg_N) / n,
       "pos_share": jnp.sum(sign_N > 0) / jnp.maximum(n_one, 1),
       "correction": correction,
       "correction_agree": correction_agree,
-      "n_correction_units": jnp.sum(corr_unit_M),
-      "correction_unit_share": jnp.sum(share_M * corr_unit_M),
       "n_linear_units": jnp.sum(linear_M),
       "smeared": jnp.sum(share_M * tied_M * smear_M) / (tied_share + tiny),
       "even_coverage": jnp.sum(even_N & in_mask_N) / n,
@@ -291,7 +280,6 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
       "fit_corr": fit_corr,
       "output_var": jnp.var(f_P) / (jnp.var(y_P) + tiny),
       "fvu": jnp.mean((f_P - y_P) ** 2) / jnp.var(y_P),
-      "fvu_affine": 1.0 - jnp.maximum(fit_corr, 0.0) ** 2,
   }
 
 
