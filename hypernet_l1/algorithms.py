@@ -22,6 +22,10 @@ KINK_ERROR = 0.55693
 # swish's minimum: swish'(U_STAR) = 0, swish''(U_STAR) = SWISH_CURVATURE.
 U_STAR = -1.2784645
 SWISH_CURVATURE = 0.2178
+# The median own-edge weight and bias of the strong units of trained `l0`
+# nets where `lopsided` recurs (`lopsided`).
+LOPSIDED_SCALE = 3.9
+LOPSIDED_BIAS = -1.5
 
 
 def relu_k(z: jax.Array, k: float) -> jax.Array:
@@ -39,6 +43,14 @@ def _empty(n: int, m: int | None):
 def _as_net(w1_MxN, b1_M, w2_M, b2) -> TargetNet:
   return TargetNet(*(jnp.asarray(a, jnp.float32)
                      for a in (w1_MxN, b1_M, w2_M, b2)))
+
+
+def _signs(sign, n: int) -> np.ndarray:
+  """`sign` (+1, -1 or one per input) as a float64 array `[n]` of +-1."""
+  sign_N = np.broadcast_to(np.asarray(sign, np.float64), (n,))
+  if not np.all(np.abs(sign_N) == 1):
+    raise ValueError(f"sign must be +1, -1 or an array of +-1, got {sign}")
+  return sign_N
 
 
 def _uniform(n: int, size: int, seed: int = 0) -> np.ndarray:
@@ -92,9 +104,7 @@ def pudding(n: int, sign=+1, scale: float = 8.0, corr_weight: float = 1.0,
   `swish(z) = z - z sigmoid(-z)`. Hence
   `0 <= y - f <= 0.557 n / k + corr_margin / (c (1 + e^corr_margin))`.
   """
-  sign_N = np.broadcast_to(np.asarray(sign, np.float32), (n,))
-  if not np.all(np.abs(sign_N) == 1):
-    raise ValueError(f"sign must be +1, -1 or an array of +-1, got {sign}")
+  sign_N = _signs(sign, n)
   w1_MxN, b1_M, w2_M, m = _empty(n, m)
   if m < ties * n + n_corr:
     raise ValueError(f"pudding needs m >= ties n + n_corr, got m={m}, n={n}")
@@ -145,6 +155,22 @@ def convexity(n: int, key: jax.Array, scale: float = 1.0, bias: float = -1.0,
   return _as_net(w1_MxN, b1_M, w2_M, b2)
 
 
+def _unit_per_input(n: int, scale: float, bias: float, sign, n_fit: int,
+                    m: int | None) -> TargetNet:
+  """`c + a sum_i swish(bias + k s_i x_i)`, `k = scale`, with the least-squares
+  `a, c` on `U[-1, 1]^n`: one unit per input and nothing else."""
+  sign_N = _signs(sign, n)
+  w1_MxN, b1_M, w2_M, m = _empty(n, m)
+  idx = np.arange(n)
+  w1_MxN[idx, idx] = scale * sign_N
+  b1_M[:n] = bias
+  x_PxN = _uniform(n, n_fit)
+  a, b2 = _fit_output(_swish64(bias + scale * sign_N * x_PxN),
+                      np.abs(x_PxN).sum(1))
+  w2_M[:n] = a
+  return _as_net(w1_MxN, b1_M, w2_M, b2)
+
+
 def quadratic(n: int, scale: float = 0.3, sign=+1, n_fit: int = 8192,
               m: int | None = None) -> TargetNet:
   """`sum|x_i| ~ c + a sum_i swish(U_STAR + k s_i x_i)`: an even unit per input.
@@ -158,17 +184,41 @@ def quadratic(n: int, scale: float = 0.3, sign=+1, n_fit: int = 8192,
   sign of each tied weight; units `n..m-1` are dead. Not in the paper:
   predicted for `l0` at medium beta (`docs/design.md`).
   """
-  sign_N = np.broadcast_to(np.asarray(sign, np.float64), (n,))
-  if not np.all(np.abs(sign_N) == 1):
-    raise ValueError(f"sign must be +1, -1 or an array of +-1, got {sign}")
+  return _unit_per_input(n, scale, U_STAR, sign, n_fit, m)
+
+
+def lopsided(n: int, scale: float = LOPSIDED_SCALE,
+             bias: float = LOPSIDED_BIAS, weak: float = 0.0, sign=+1,
+             n_fit: int = 8192, m: int | None = None) -> TargetNet:
+  """`sum|x_i| ~ c + a sum_i [swish(b + k s_i x_i) + w swish(b - k s_i x_i)]`.
+
+  A relu piece per input, bent by its bias, with the opposite piece at
+  `w = weak` of its output weight (0: one unit per input) and no correction:
+  a double-sided pair with one side weak or missing. The even part of the
+  pair computes the norm; its odd part is error, so FVU falls as the pieces'
+  evenness (`analysis`) rises. One unit per input is a half-rectifier at
+  `b = 0` and large `k` (evenness 0.1, FVU 0.8 after the fit) and the
+  quadratic's even unit as `b -> U_STAR` and `k -> 0` (evenness 1, FVU
+  1/16); for a weight `k` the best bias gives FVU 0.18 at `k = 1.5`, 0.44 at
+  `k = 3` and 0.55 at `k = 4`, so a large own-edge weight holds one unit
+  short of the quadratic. Defaults: the strong units of trained `l0` nets
+  (`docs/results.md`, "The lopsided algorithm"); `a` and `c` are the
+  least-squares fit. Not in the paper.
+  """
+  sign_N = _signs(sign, n)
   w1_MxN, b1_M, w2_M, m = _empty(n, m)
+  if m < 2 * n:
+    raise ValueError(f"lopsided needs m >= 2n, got m={m}, n={n}")
   idx = np.arange(n)
   w1_MxN[idx, idx] = scale * sign_N
-  b1_M[:n] = U_STAR
+  w1_MxN[n + idx, idx] = -scale * sign_N
+  b1_M[:2 * n] = bias
   x_PxN = _uniform(n, n_fit)
-  a, b2 = _fit_output(_swish64(U_STAR + scale * sign_N * x_PxN),
-                      np.abs(x_PxN).sum(1))
+  pair_PxN = (_swish64(bias + scale * sign_N * x_PxN)
+              + weak * _swish64(bias - scale * sign_N * x_PxN))
+  a, b2 = _fit_output(pair_PxN, np.abs(x_PxN).sum(1))
   w2_M[:n] = a
+  w2_M[n:2 * n] = weak * a
   return _as_net(w1_MxN, b1_M, w2_M, b2)
 
 

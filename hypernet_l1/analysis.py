@@ -301,6 +301,12 @@ def label_code(p: dict[str, jax.Array], th: Thresholds = THRESHOLDS,
   pud_code = jnp.where(p["pos_share"] >= 1.0, _CODE["pudding_pos"],
                        jnp.where(p["pos_share"] <= 0.0, _CODE["pudding_neg"],
                                  _CODE["pudding_mixed"]))
+  # Relu pieces on every input, too few inputs with both signs for
+  # double-sided, and no correction (`algorithms.lopsided`).
+  lopsided = ((p["coverage"] >= th.coverage)
+              & (p["double_sided"] < th.double_sided)
+              & (p["correction"] < th.correction)
+              & (p["fit_corr"] >= th.convex_corr))
   quadratic = ((p["even_coverage"] >= th.coverage)
                & (p["coverage"] <= th.one_sided_leak)
                & (p["fit_corr"] >= th.fit_corr))
@@ -308,6 +314,7 @@ def label_code(p: dict[str, jax.Array], th: Thresholds = THRESHOLDS,
             & (p["dense_sign"] >= th.dense_sign)
             & (p["fit_corr"] >= th.convex_corr))
   code = jnp.where(convex, _CODE["convexity"], _CODE["other"])
+  code = jnp.where(lopsided, _CODE["lopsided"], code)
   code = jnp.where(quadratic, _CODE["quadratic"], code)
   code = jnp.where(pudding, pud_code, code)
   code = jnp.where(double, _CODE["double_sided"], code)

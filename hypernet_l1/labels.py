@@ -35,6 +35,9 @@ REGISTRY = (
           "dense random rows, output weights of one sign"),
     Label("quadratic", "#9467bd", "Q", "P", True, "quadratic",
           "one even unit per input at swish's minimum: c + a sum x_i^2"),
+    Label("lopsided", "#bcbd22", "L", "h", True, "lopsided",
+          "relu pieces on every input, one side weak or missing, and no "
+          "correction"),
     Label("trivial", "#17becf", "T", "*", False, "trivial",
           "the output barely moves (a constant network)"),
     Label("other", "#8c8c8c", "oth", "X", False, "other",

@@ -15,6 +15,7 @@ DIMS = (4, 7, 16, 33)
 DS, POS, NEG, MIXED = ("double_sided", "pudding_pos", "pudding_neg",
                        "pudding_mixed")
 CONVEX, QUAD, TRIVIAL, OTHER = "convexity", "quadratic", "trivial", "other"
+LOPSIDED = "lopsided"
 
 
 def _np(net: TargetNet) -> TargetNet:
@@ -246,7 +247,6 @@ def test_messy_networks_are_other(n):
   zeros = lambda *shape: np.zeros(shape, np.float32)
   ones = lambda *shape: np.ones(shape, np.float32)
   cases += [
-      ("one-sided, no correction", _one_sided_without_correction(n), OTHER),
       ("negated double-sided", ds._replace(w2=-ds.w2), OTHER),
       ("double-sided, half dropped", _drop_half(ds, n), OTHER),
       ("pudding, half dropped", _drop_half(algorithms.pudding(n), n), OTHER),
@@ -275,6 +275,44 @@ def _quadratic_cases(n: int):
       ("quadratic k=1.5 b=-1.55", shifted._replace(b2=np.float32(refit)),
        QUAD),
   ]
+
+
+def _lopsided_cases(n: int):
+  """One bent piece per input, or a pair whose other side is too weak to
+  count (its kink share `weak / (1 + weak)` under `Thresholds.minority`)."""
+  return [
+      ("lopsided, trained units", algorithms.lopsided(n), LOPSIDED),
+      ("lopsided, half-rectifier", algorithms.lopsided(n, scale=8.0,
+                                                        bias=0.0), LOPSIDED),
+      ("lopsided, mixed signs", algorithms.lopsided(n, sign=_mixed_sign(n)),
+       LOPSIDED),
+      ("lopsided, weak pair", algorithms.lopsided(n, weak=0.1), LOPSIDED),
+      ("pair at half weight", algorithms.lopsided(n, weak=0.5), DS),
+  ]
+
+
+@pytest.mark.parametrize("n", DIMS)
+def test_lopsided_encodings(n):
+  cases = _lopsided_cases(n)
+  _assert_labels([(f"{name} disguised", _pad(_disguise(net, seed=i), n),
+                   label) for i, (name, net, label) in enumerate(cases)])
+
+
+def test_lopsided_order_parameters_place_it_between_rectifier_and_quadratic():
+  """Evenness orders one unit per input from a half-rectifier to the
+  quadratic, and FVU falls as it rises; a large own weight caps it."""
+  n = 16
+  p = analysis.order_parameters(_stack([
+      algorithms.lopsided(n, scale=8.0, bias=0.0),  # half-rectifier
+      algorithms.lopsided(n),  # trained units: k 3.9, b -1.5
+      algorithms.lopsided(n, scale=3.0, bias=-2.12),  # best bias at k = 3
+      algorithms.quadratic(n)]))
+  assert np.all(np.diff(p["evenness"]) > 0), p["evenness"]
+  assert np.all(np.diff(p["fvu"]) < 0), p["fvu"]
+  np.testing.assert_allclose(p["fvu"][0], 0.8, atol=0.02)  # 1 - corr^2 = 4/5
+  np.testing.assert_allclose(p["fvu"][2], 0.44, atol=0.02)  # k = 3's floor
+  np.testing.assert_array_equal(p["double_sided"][:2], 0)
+  np.testing.assert_array_less(p["correction"][:2], 0.05)
 
 
 def _trivial_cases(n: int):
@@ -341,8 +379,10 @@ def test_every_label_has_an_encoding_and_a_registry_entry():
   n = 16
   cases = (_ideal_cases(n) + _quadratic_cases(n) + _trivial_cases(n)
            + [("convexity", algorithms.convexity(n, jax.random.key(0)),
-               CONVEX), ("one-sided", _one_sided_without_correction(n),
-                         OTHER)])
+               CONVEX), ("pudding without its correction",
+                         _one_sided_without_correction(n), LOPSIDED),
+              ("half double-sided, half pudding", _half_and_half(n), OTHER)]
+           + _lopsided_cases(n))
   _assert_labels(cases)
   assert {label for *_, label in cases} == set(labels.NAMES)
 

@@ -21,15 +21,16 @@ def _jitter(net: TargetNet, rng) -> TargetNet:
 
 def _kinds():
   """Three unnamed constructions (all classify as `other`)."""
-  pud = [np.array(leaf) for leaf in algorithms.pudding(N)]
-  pud[0][N], pud[2][N] = 0.0, 0.0  # one-sided, no correction
-  ds = [np.array(leaf) for leaf in algorithms.double_sided(N)]
   half = N // 2
-  ds[0][N:N + half], ds[2][N:N + half] = 0.0, 0.0  # half the inputs one-sided
+  pud = [np.array(leaf) for leaf in algorithms.pudding(N)]
+  pud[0][half:N], pud[2][half:N] = 0.0, 0.0  # half the inputs uncovered
+  ds = [np.array(leaf) for leaf in algorithms.double_sided(N)]
+  ds[2] = -ds[2]  # concave: minus the norm
   dense = [np.array(leaf) for leaf in algorithms.convexity(
       N, jax.random.key(0))]
   dense[2] = dense[2] * np.where(np.arange(3 * N) % 2, 1.0, -1.0)  # mixed signs
-  return {"one-sided": TargetNet(*pud), "half double-sided": TargetNet(*ds),
+  return {"half a pudding": TargetNet(*pud), "negated double-sided":
+          TargetNet(*ds),
           "dense, mixed signs": TargetNet(*dense)}
 
 
@@ -71,7 +72,7 @@ def test_unnamed_kinds_fall_into_their_own_clusters():
 
 
 def test_one_kind_is_one_cluster_and_named_labels_are_left_alone():
-  records, _ = _records({"one-sided": _kinds()["one-sided"]})
+  records, _ = _records({"half a pudding": _kinds()["half a pudding"]})
   assert len(clusters.find(records)) == 1
   assert clusters.find(records, label="pudding_pos") == []
   rows = clusters.csv_rows(clusters.find(records))
