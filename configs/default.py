@@ -7,10 +7,10 @@ Trains 4 independent replicas in one compiled step. Each is one hypernetwork
 for n in 4..24 whose parameters vary with log beta (a shared base plus 4
 hat-function deltas, `hypernet_l1/knots.py`), with beta sampled
 log-uniformly per generated network over [2e-6, 4e-2], `kl` complexity and
-a learnable own-edge sign offset. Measured: 5 min 54 s wall on a 2-core CPU;
-all 4 replicas go double-sided -> pudding -> convexity along beta (seeds 0
-and 1), FVU 2.1e-3 at beta_min (docs/results.md, "One generator for every
-beta").
+a learnable own-edge sign offset, 4,500 steps. Measured: all 4 replicas go
+double-sided -> pudding -> convexity along beta (seeds 0 and 1), FVU 3.1e-3
+at beta_min (docs/results.md, "One generator for every beta"); the time on
+a 2-core CPU is in the README's configs table.
 """
 
 import ml_collections
@@ -40,7 +40,7 @@ def get_config() -> ml_collections.ConfigDict:
   # after another in a compiled loop (0: all at once, the fast layout on
   # GPU/TPU; 1: fastest on CPU, see benchmarks/README.md).
   c.member_chunk = 1
-  c.num_steps = 6000
+  c.num_steps = 4500
   c.learning_rate = 5e-3
   c.warmup_steps = 200
   c.grad_clip = 1.0
