@@ -240,8 +240,12 @@ def _time_to_save(config, last_save_time: float) -> bool:
   return due
 
 
-def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
+                       on_metrics=None) -> dict:
   """Trains (or resumes) the run in `workdir`; returns the final state.
+
+  Process 0 also passes each record it appends to `metrics.jsonl` to
+  `on_metrics` (a `dict -> None` callable) when one is given.
 
   Holds `runcontrol.WorkdirLock` for the whole run. On SIGTERM or SIGINT the
   step in flight finishes, is checkpointed, and `Stopped` is raised; the
@@ -256,7 +260,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     # both write config.json, and the config must be the one trained.
     checkpointing.write_or_check_config(workdir, config)
     with runcontrol.StopSignals() as stop:
-      state = _train(config, workdir, stop)
+      state = _train(config, workdir, stop, on_metrics)
     # After the signal handlers are gone: Ctrl-C here interrupts at once.
     # Every process evaluates a whole copy of the parameters on its own
     # device, so none waits for process 0 alone (at exit it would wait on
@@ -269,16 +273,17 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
   return state
 
 
-def _train(config, workdir: str, stop: runcontrol.StopSignals) -> dict:
+def _train(config, workdir: str, stop: runcontrol.StopSignals,
+           on_metrics) -> dict:
   ckpt = checkpointing.Checkpointer(workdir)
   try:
-    return _train_loop(config, workdir, stop, ckpt)
+    return _train_loop(config, workdir, stop, ckpt, on_metrics)
   finally:
     ckpt.close()
 
 
 def _train_loop(config, workdir: str, stop: runcontrol.StopSignals,
-                ckpt: checkpointing.Checkpointer) -> dict:
+                ckpt: checkpointing.Checkpointer, on_metrics) -> dict:
   frozen = ml_collections.FrozenConfigDict(config)
   mesh = sharding.ensemble_mesh(layout.ensemble_size(config))
   metrics_path = os.path.join(workdir, "metrics.jsonl")
@@ -317,6 +322,8 @@ def _train_loop(config, workdir: str, stop: runcontrol.StopSignals,
         record.update({f"train/{k}": v for k, v in metrics.items()})
         with open(metrics_path, "a") as f:
           f.write(json.dumps(record) + "\n")
+        if on_metrics:
+          on_metrics(record)
     stopping = stop.requested(done)
     if (done % config.checkpoint_every == 0 or done == config.num_steps
         or stopping or _time_to_save(config, last_save)):

@@ -19,6 +19,10 @@ command runs on every process (docs/devices.md):
 A process id out of range or a coordinator that cannot be reached also exits
 2 with one `error:` line; when another process of the job is lost, this one
 ends with one `error:` line naming it within --distributed_timeout seconds.
+
+Process 0 appends each logged step's scalars to WORKDIR/metrics.jsonl and,
+with the `tensorboard` extra installed, to TensorBoard event files in WORKDIR
+(`tensorboard --logdir=WORKDIR` to watch it live).
 """
 
 import sys
@@ -35,6 +39,7 @@ from hypernet_l1 import runcontrol
 from hypernet_l1 import sharding
 from hypernet_l1 import train
 from launch import runtime_errors
+from launch import tensorboard_events
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Training configuration file.", lock_config=True)
@@ -80,7 +85,8 @@ def main(argv):
           _DISTRIBUTED_TIMEOUT.value)
     print(f"process {jax.process_index()}/{jax.process_count()}, "
           f"devices: {jax.devices()}", flush=True)
-    train.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
+    with tensorboard_events.event_writer(_WORKDIR.value) as on_metrics:
+      train.train_and_evaluate(_CONFIG.value, _WORKDIR.value, on_metrics)
   except _USER_ERRORS as e:
     print(f"error: {e}", file=sys.stderr, flush=True)
     sys.exit(2)
