@@ -2,7 +2,7 @@
 
 Run from the repository root:
   python -m benchmarks.classify_speed [--count 1000 --n 16]
-Measured on the 2-core CPU dev box while other jobs shared it (load 3-5):
+Measured on a 2-core CPU while other jobs shared it (load 3-5):
 compile 2.6-3.5 s, then 0.43-0.53 s per call (best of 5) for 1000 networks
 with the 512-input probe; all labels as built.
 """

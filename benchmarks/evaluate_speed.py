@@ -1,11 +1,13 @@
 r"""Wall time of `evaluate_dims` on a trained run, compilation included.
 
-  taskset -c 1 python -m benchmarks.evaluate_speed --workdir=/tmp/dP \
+  python -m benchmarks.evaluate_speed --workdir=runs/default \
       [--dims=5-64] [--num_betas=8] [--seeds=8] [--nolabels]
 
-Run it in a fresh process: the total counts from before the imports of jax
-and the package, and includes every compile. Evaluates every member at
-`--num_betas` betas log-spaced over the run's range, `--seeds` draws each, and prints the total wall time, the part of it XLA spent
+`--workdir` is any trained run (`runs/default` is the README's first
+command's). Run it in a fresh process: the total counts from before the
+imports of jax and the package, and includes every compile. Evaluates every
+member at `--num_betas` betas log-spaced over the run's range, `--seeds`
+draws each, and prints the total wall time, the part of it XLA spent
 compiling (summed from JAX's backend-compile events), the rest, and networks
 per second.
 """
