@@ -30,12 +30,13 @@ from hypernet_l1.run import RunError
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAUNCH = [sys.executable, "-m", "launch.train", "--config=configs/tiny.py"]
+WAIT_S = 600  # a launcher still running after this has hung
 
 
-def _launch(workdir, *overrides, timeout=600):
+def _launch(workdir, *overrides):
   return subprocess.run([*LAUNCH, f"--workdir={workdir}", *overrides],
                         cwd=REPO, capture_output=True, text=True,
-                        timeout=timeout)
+                        timeout=WAIT_S)
 
 
 def _assert_params_close(a, b):
@@ -278,9 +279,9 @@ def test_kill_9_then_resume_equals_uninterrupted_run(tmp_path):
     proc = subprocess.Popen([*LAUNCH, f"--workdir={crashed}", *overrides],
                             cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     first = os.path.join(crashed, "checkpoints", "20")
-    deadline = time.time() + 600
+    deadline = time.monotonic() + WAIT_S
     while not os.path.exists(first) and proc.poll() is None:
-      assert time.time() < deadline, "no first checkpoint in 10 minutes"
+      assert time.monotonic() < deadline, "no first checkpoint: a hang"
       time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -387,10 +388,11 @@ def test_checkpoint_minutes_saves_on_the_clock(tiny_config, tmp_path):
 
 
 @pytest.mark.slow
-def test_sigterm_to_the_launcher_checkpoints_and_exits_within_seconds(
+def test_sigterm_to_the_launcher_checkpoints_the_step_and_exits_143(
     tmp_path):
-  """A real launcher: the checkpoint is at or after the last reported step,
-  the exit comes within seconds, and the rerun equals an uninterrupted run."""
+  """A real launcher exits 143 with a checkpoint at or after the last
+  reported step (one that missed the signal would train on and exit 0; one
+  that hung would time out), and the rerun equals an uninterrupted run."""
   overrides = ["--config.num_steps=3000", "--config.checkpoint_every=1000",
                "--config.log_every=50"]
   stopped, clean = str(tmp_path / "stopped"), str(tmp_path / "clean")
@@ -403,10 +405,8 @@ def test_sigterm_to_the_launcher_checkpoints_and_exits_within_seconds(
       reported = int(line.split()[1].split("/")[0])
       if reported >= 300:
         break
-  sent = time.time()
   proc.send_signal(signal.SIGTERM)
-  out, err = proc.communicate(timeout=60)
-  assert time.time() - sent < 10
+  out, err = proc.communicate(timeout=WAIT_S)
   assert proc.returncode == 128 + signal.SIGTERM, err
   assert "Traceback" not in err
   saved = max(hl1.load_run(stopped).steps)
@@ -477,7 +477,7 @@ def test_analysis_launchers_warn_once_and_finish_without_traceback(
   result = subprocess.run(
       [sys.executable, "-m", f"launch.{launcher}",
        f"--workdir={corrupted_run}", *args], cwd=REPO, capture_output=True,
-      text=True, timeout=300)
+      text=True, timeout=WAIT_S)
   assert result.returncode == 0, result.stderr
   assert "Traceback" not in result.stderr + result.stdout
   warnings = [line for line in result.stdout.splitlines()
@@ -491,12 +491,11 @@ def test_analysis_launchers_warn_once_and_finish_without_traceback(
 def test_a_second_launcher_on_a_live_workdir_refuses_at_once(tiny_config,
                                                              tmp_path):
   """This process holds the claim, as a live launcher would; the launcher
-  started next exits 2, naming the owner, without touching the run."""
+  started next exits 2, naming the owner, without touching the run (one
+  that waited for the claim would hang, and time out)."""
   checkpointing.write_or_check_config(str(tmp_path), tiny_config)
   with runcontrol.WorkdirLock(str(tmp_path)):
-    start = time.time()
     result = _launch(tmp_path)
-  assert time.time() - start < 60
   assert result.returncode == 2, result.stderr
   assert f"pid {os.getpid()} on host {socket.gethostname()}" in result.stderr
   assert "Traceback" not in result.stderr
@@ -517,23 +516,22 @@ def test_a_stale_claim_is_taken_over(tiny_config, tmp_path, capsys):
 
 @pytest.mark.slow
 def test_two_launchers_on_one_workdir(tmp_path):
-  """The second exits non-zero within seconds; the first finishes normally
-  and logs every step once."""
+  """The second exits 2 at once (had it waited for the claim, it would have
+  resumed the finished run and exited 0); the first finishes normally and
+  logs every step once."""
   workdir = str(tmp_path / "run")
   overrides = ["--config.num_steps=2000", "--config.log_every=100"]
   first = subprocess.Popen([*LAUNCH, f"--workdir={workdir}", *overrides],
                            cwd=REPO, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
   lock = os.path.join(workdir, runcontrol.LOCK_FILE)
-  deadline = time.time() + 300
+  deadline = time.monotonic() + WAIT_S
   while not (os.path.exists(lock) and os.path.getsize(lock)):
-    assert time.time() < deadline and first.poll() is None
+    assert time.monotonic() < deadline and first.poll() is None
     time.sleep(0.05)
-  start = time.time()
   second = _launch(workdir, *overrides)
-  assert time.time() - start < 30
   assert second.returncode == 2 and "is being trained by pid" in second.stderr
-  out, err = first.communicate(timeout=600)
+  out, err = first.communicate(timeout=WAIT_S)
   assert first.returncode == 0, err
   with open(os.path.join(workdir, "metrics.jsonl")) as f:
     steps = [json.loads(line)["step"] for line in f]
