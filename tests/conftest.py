@@ -3,15 +3,24 @@
 Every test sees 8 CPU devices, so the ensemble sharding is exercised on CPU
 (runs shard their ensemble over as many devices as divide it). LLVM runs
 without optimisation: tiny programs then compile 5x faster (10 s instead of
-55 s for the tiny train step), which is most of the suite's time; launcher
-subprocesses inherit both flags.
+55 s for the tiny train step), which is most of the suite's time. One
+persistent compilation cache per session: a launcher subprocess loads the
+programs the tests already compiled in this process (the tiny run's step,
+its analysis) instead of compiling them again. Launchers inherit all three.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
                            + " --xla_force_host_platform_device_count=8"
                            + " --xla_backend_optimization_level=0")
+os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(
+    prefix="hypernet_l1_tests_jax_cache_")
+atexit.register(shutil.rmtree, os.environ["JAX_COMPILATION_CACHE_DIR"],
+                ignore_errors=True)
 
 import pytest  # noqa: E402  (XLA_FLAGS must be set before jax is imported)
 

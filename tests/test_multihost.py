@@ -4,8 +4,10 @@ Each process has one CPU device and joins JAX's distributed runtime (gloo
 collectives); together they train the tiny config's 2 members, one member
 per process. The reference is the suite's `tiny_run`: one process, the same
 2 members on 2 CPU devices. To keep to two launches, the two-process run is
-stopped by SIGTERM as soon as both processes have joined, then resumed.
-The waits are bounded (`WAIT_S`) so that a hang fails, never a slow machine.
+stopped by SIGTERM as soon as both processes have joined, then resumed; the
+resumed launchers load the stopped ones' programs from the session's
+compilation cache (`conftest.py`). The waits are bounded (`WAIT_S`) so that
+a hang fails, never a slow machine.
 """
 
 import json
@@ -68,16 +70,6 @@ def _wait_until_joined(procs) -> None:
 def _finish(procs) -> list[tuple[int, str, str]]:
   outputs = [p.communicate(timeout=WAIT_S) for p in procs]
   return [(p.returncode, *out) for p, out in zip(procs, outputs)]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compilation_cache(tmp_path_factory):
-  """Launchers after the first load its compiled programs (a third of a
-  launch's time on 2 cores)."""
-  with pytest.MonkeyPatch.context() as patch:
-    patch.setenv("JAX_COMPILATION_CACHE_DIR",
-                 str(tmp_path_factory.mktemp("compilation_cache")))
-    yield
 
 
 @pytest.fixture(scope="module")

@@ -63,6 +63,12 @@ def test_checkpoint_round_trip_is_exact(tiny_config, tmp_path):
   chex.assert_trees_all_equal(restored, state)
 
 
+# Slow: it trains twice. Faster tests in test_reliability.py cover both its
+# properties against the session's tiny run: a resume from step 20 after a
+# crash (test_orbax_temp_dir_is_ignored_and_run_resumes_from_last_complete),
+# a fresh run stopped and resumed
+# (test_signal_saves_the_step_and_the_rerun_ends_as_uninterrupted).
+@pytest.mark.slow
 def test_resumed_run_ends_with_the_same_parameters(tiny_run, tiny_config,
                                                    tmp_path):
   """Stop after the first checkpoint (step 20), resume, and compare at step 40."""
@@ -117,7 +123,7 @@ def test_a_run_closes_its_reader_as_a_context_manager(tiny_run):
   absl_filters = list(logging.getLogger("absl").filters)
   hook = sys.unraisablehook  # pytest's own, or an open reader's
   with hl1.load_run(tiny_run) as run:
-    run.generate(n=4, beta=1e-3)
+    run.generate(n=6, beta=1e-3)  # bucket 8: compiled by earlier tests
     assert "_checkpointer" in vars(run)  # opened by the first read
   assert "_checkpointer" not in vars(run)
   assert sys.unraisablehook is hook
