@@ -167,7 +167,7 @@ def final_summary(records: list[dict]) -> str:
   for beta in betas:
     rows = [r for r in final if r["beta"] == beta]
     counts = collections.Counter(r["label"] for r in rows)
-    dominant = max(found, key=lambda k: counts[k])
+    dominant = labels.majority(r["label"] for r in rows)[0]
     dominant_by_beta[beta] = dominant
     settle = np.median([settled[(r["member"], r["seed"], beta)] for r in rows])
     lines.append(f"{beta:9.2e} {len(rows):5d}"

@@ -69,9 +69,9 @@ def phase_diagram(records: list[dict], path: str) -> None:
   beta (median, with the band between quartiles), over the dominant label."""
   betas = np.array(sorted({r["beta"] for r in records}))
   steps = np.array(sorted({r["step"] for r in records}))
-  cells = collections.defaultdict(collections.Counter)
+  cells = collections.defaultdict(list)
   for r in records:
-    cells[(r["step"], r["beta"])][r["label"]] += 1
+    cells[(r["step"], r["beta"])].append(r["label"])
   rgba = np.ones((steps.size, betas.size, 4))
   width = max(7.0, 0.6 * betas.size + 3.5)
   top_height = max(3.5, 0.45 * steps.size + 2)
@@ -80,11 +80,11 @@ def phase_diagram(records: list[dict], path: str) -> None:
   ax = fig.add_subplot(grid[0])
   for i, step in enumerate(steps):
     for j, beta in enumerate(betas):
-      counts = cells.get((step, beta))
-      if not counts:
+      found = cells.get((step, beta))
+      if not found:
         continue
-      label, top = counts.most_common(1)[0]
-      share = top / sum(counts.values())
+      label, top = labels.majority(found)
+      share = top / len(found)
       # Blend towards white: a cell split between labels looks faded.
       rgba[i, j, :3] = 1 - (0.25 + 0.75 * share) * (1 - np.array(
           to_rgb(labels.color(label))))

@@ -18,7 +18,9 @@ from hypernet_l1 import generator
 from hypernet_l1 import labels
 from hypernet_l1 import layout
 from hypernet_l1 import phases
+from hypernet_l1 import plots
 from hypernet_l1 import reports
+from hypernet_l1 import tables
 from hypernet_l1.run import RunError
 from hypernet_l1.target import apply_target
 from hypernet_l1.tasks import l1_norm
@@ -123,6 +125,38 @@ def test_final_summary_shares_and_settling_steps():
   assert row == ["1.00e-03", "3", "33", "67", "0", "pudding_pos", "2.00e-02",
                  "10", "2"]
   assert "convexity     found at 1 betas" in summary
+
+
+def test_a_tie_goes_to_the_label_seen_first():
+  assert labels.majority(["pudding_pos", "double_sided"]) == ("pudding_pos", 1)
+  assert labels.majority(["double_sided", "pudding_pos"]) == ("double_sided", 1)
+
+
+def test_every_majority_is_labels_majority(monkeypatch, tiny_config,
+                                           tmp_path):
+  """One pudding and one double-sided draw at one beta: a tie. With the
+  rule of `labels.majority` swapped for one no other rule could agree with
+  (always `quadratic`, a label no record has), every summary, table and
+  figure that picks a majority names `quadratic`."""
+  records = [{**_record(4, 1e-3, 0, label), "dim": N, "seen": True,
+              "heldout": False, "rel_rms": 0.1, "coverage": 1.0}
+             for label in ("pudding_pos", "double_sided")]
+  monkeypatch.setattr(labels, "majority",
+                      lambda names: ("quadratic", len(list(names))))
+  row = next(line for line in phases.final_summary(records).splitlines()
+             if line.startswith(" 1.00e-03")).split()
+  assert row[4] == "quadratic"  # beta, nets, two shares, dominant
+  assert phases.label_shares(records, lambda e: e)[0]["quadratic"] == 1.0
+  assert phases.replica_sequences(records, lambda e: e)[0]["sequence"] == (
+      "quadratic")
+  assert tables.generalization_summary(records)[0]["label"] == "quadratic"
+  monkeypatch.setattr(tables.grid, "records", lambda *args: records)
+  assert tables.final_table(tiny_config, None)[0]["label"] == "quadratic"
+  asked, color = [], labels.color
+  monkeypatch.setattr(labels, "color",
+                      lambda name: asked.append(name) or color(name))
+  plots.phase_diagram(records, str(tmp_path / "phase_diagram.png"))
+  assert asked.count("quadratic") == 2  # a cell above, its band below
 
 
 @pytest.mark.parametrize("families, follows", [
