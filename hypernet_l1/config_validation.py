@@ -10,9 +10,9 @@ import numbers
 from hypernet_l1 import complexity
 from hypernet_l1 import generator
 from hypernet_l1 import knots
+from hypernet_l1 import layout
 from hypernet_l1 import tasks
 
-BETA_MODES = ("sampled", "grid")
 RAMP_DIRECTIONS = ("up", "down")
 REGULARIZERS = tuple(complexity.REGULARIZERS)
 
@@ -104,8 +104,8 @@ def problems(config) -> list[str]:
     bad("beta_ramp_direction", f"one of {', '.join(RAMP_DIRECTIONS)}")
   if config.task not in tasks.TASKS:
     bad("task", f"one of {', '.join(tasks.TASKS)}")
-  if config.beta_mode not in BETA_MODES:
-    bad("beta_mode", f"one of {', '.join(BETA_MODES)}")
+  if config.beta_mode not in layout.BETA_MODES:
+    bad("beta_mode", f"one of {', '.join(layout.BETA_MODES)}")
   if config.regularizer not in REGULARIZERS:
     bad("regularizer", f"one of {', '.join(REGULARIZERS)}")
   if config.model.slot_sign not in SLOT_SIGNS:
@@ -118,7 +118,7 @@ def problems(config) -> list[str]:
         and config.model.beta_map != "hat"):
     bad("model.knot_init", "'shared' unless model.beta_map is 'hat' (a "
         "base plus deltas starts from the base)")
-  if (config.beta_mode == "grid" and _is_int(config.model.num_knots)
+  if (layout.trains_at_grid_betas(config) and _is_int(config.model.num_knots)
       and config.model.num_knots > 1):
     bad("model.num_knots", "1 in grid mode (each member trains at one "
         "beta)")

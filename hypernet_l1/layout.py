@@ -18,10 +18,16 @@ from typing import Sequence
 
 import numpy as np
 
+BETA_MODES = ("sampled", "grid")
 # A fine scan: 28 intervals in log beta, 4x finer than an 8-beta grid over
 # the same range, so a sampled-beta run places its phase boundaries between
 # betas no grid member was trained at.
 ANALYSIS_NUM_BETAS = 29
+
+
+def trains_at_grid_betas(config) -> bool:
+  """Whether each member trains at one beta of `grid_betas` (`grid` mode)."""
+  return config.beta_mode == "grid"
 
 
 def log_spaced(config, num: int) -> np.ndarray:
@@ -35,7 +41,7 @@ def grid_betas(config) -> np.ndarray:
 
 
 def _per_purpose(config, num: int) -> np.ndarray:
-  return grid_betas(config) if config.beta_mode == "grid" else log_spaced(
+  return grid_betas(config) if trains_at_grid_betas(config) else log_spaced(
       config, num)
 
 
@@ -50,13 +56,13 @@ def analysis_betas(config) -> np.ndarray:
 
 
 def ensemble_size(config) -> int:
-  per_seed = config.num_betas if config.beta_mode == "grid" else 1
+  per_seed = config.num_betas if trains_at_grid_betas(config) else 1
   return config.num_seeds * per_seed
 
 
 def member_log_betas(config) -> np.ndarray:
   """`[E]` fixed log beta per member (grid mode); NaN where beta is sampled."""
-  if config.beta_mode == "grid":
+  if trains_at_grid_betas(config):
     return np.tile(np.log(grid_betas(config)),
                    config.num_seeds).astype(np.float32)
   return np.full(config.num_seeds, np.nan, np.float32)
@@ -64,7 +70,7 @@ def member_log_betas(config) -> np.ndarray:
 
 def replica(config, member: int) -> int:
   """The independently trained replica (seed index) a member belongs to."""
-  return member // config.num_betas if config.beta_mode == "grid" else member
+  return member // config.num_betas if trains_at_grid_betas(config) else member
 
 
 def _nearest_grid_index(config, beta: float) -> int:
@@ -79,7 +85,7 @@ def member_for(config, beta: float, replica_index: int = 0) -> int:
   if not 0 <= replica_index < config.num_seeds:
     raise ValueError(f"replica must lie in [0, {config.num_seeds}), got "
                      f"{replica_index}")
-  if config.beta_mode != "grid":
+  if not trains_at_grid_betas(config):
     return replica_index
   return replica_index * config.num_betas + _nearest_grid_index(config, beta)
 
@@ -92,7 +98,7 @@ def pairs(config, betas: Sequence[float],
   at the betas it answers (`member_for`).
   """
   members = range(ensemble_size(config)) if members is None else members
-  if config.beta_mode != "grid":
+  if not trains_at_grid_betas(config):
     return [(e, b) for e in members for b in range(len(betas))]
   nearest = [_nearest_grid_index(config, beta) for beta in betas]
   return [(e, b) for e in members for b in range(len(betas))

@@ -33,7 +33,7 @@ ORDER_KEYS = ("coverage", "double_sided", "pos_share", "correction",
 def _betas(run: Run, betas) -> np.ndarray:
   if betas is None:
     return layout.analysis_betas(run.config)
-  if run.config.beta_mode == "grid":
+  if layout.trains_at_grid_betas(run.config):
     raise ValueError("a grid-mode run is analysed at its training betas "
                      "only; leave betas unset")
   betas = np.asarray(betas, float)

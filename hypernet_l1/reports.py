@@ -68,7 +68,7 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
     raise UsageError(f"--n must be >= 1, got {n}")
   run = run_lib.load_run(workdir, warn=lambda line: out(f"warning: {line}"))
   _check_common(run, seeds, betas, steps)
-  if betas is not None and run.config.beta_mode == "grid":
+  if betas is not None and layout.trains_at_grid_betas(run.config):
     raise UsageError("a grid-mode run is analysed at its training betas; "
                      "drop --betas")
   task = tasks.get(run.config.task)

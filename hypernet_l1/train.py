@@ -122,7 +122,7 @@ def member_loss(config, params, key, member_log_beta, step):
     n_T = jax.random.choice(dim_key, jnp.asarray(dims), (num_nets,))
     log_beta_T = knots.sample_log_betas(config, beta_key, num_nets,
                                         log_beta_lo, log_beta_hi)
-    if config.beta_mode == "grid":
+    if layout.trains_at_grid_betas(config):
       log_beta_T = jnp.full((num_nets,), jnp.clip(
           member_log_beta, log_beta_lo, log_beta_hi))
     x_BxN = task.sample_inputs(x_key, (config.batch_size, num_inputs))

@@ -42,11 +42,16 @@ def test_the_training_loop_does_import_them_checked_here():
 
 def test_only_layout_decodes_the_member_layout():
   """`num_betas` / `num_seeds` (the layout's shape) are read in `layout.py`
-  and validated in `config_validation.py`, nowhere else in the package."""
+  and validated in `config_validation.py`, nowhere else in the package;
+  `beta_mode` is compared in `layout.py` alone."""
   for path in PACKAGE.rglob("*.py"):
-    if path.name in ("layout.py", "config_validation.py"):
+    if path.name == "layout.py":
       continue
     text = path.read_text()
+    assert "beta_mode ==" not in text and "beta_mode !=" not in text, (
+        f"{path.name} tests beta_mode; ask layout.trains_at_grid_betas")
+    if path.name == "config_validation.py":
+      continue
     for field in ("num_betas", "num_seeds"):
       assert f".{field}" not in text, f"{path.name} reads {field}"
 
