@@ -2,6 +2,7 @@
 
 import functools
 import math
+from typing import Sequence
 
 import jax
 import jax.numpy as jnp
@@ -95,3 +96,12 @@ def bucket_for(n: int, dim_buckets) -> int:
   of 8."""
   fitting = [b for b in dim_buckets if b >= n]
   return min(fitting) if fitting else -(-n // 8) * 8
+
+
+def dim_buckets(dims: Sequence[int], buckets) -> dict[int, list[int]]:
+  """Padded size -> the distinct `dims` it holds (`bucket_for`), in the
+  order given; sizes ascending."""
+  grouped = {}
+  for n in dict.fromkeys(dims):
+    grouped.setdefault(bucket_for(n, buckets), []).append(n)
+  return dict(sorted(grouped.items()))

@@ -31,14 +31,6 @@ from hypernet_l1.target import TargetNet
 METRICS = ("rel_rms", "fvu", "complexity")
 
 
-def dim_buckets(dims: Sequence[int], buckets) -> dict[int, list[int]]:
-  """Padded size -> the dims it evaluates (`generator.bucket_for`), sorted."""
-  grouped = {}
-  for n in sorted(set(dims)):
-    grouped.setdefault(generator.bucket_for(n, buckets), []).append(n)
-  return dict(sorted(grouped.items()))
-
-
 def draw_seeds(seeds) -> np.ndarray:
   """`seeds` draws (an int: seeds 0..seeds-1) or the given draw seeds."""
   seeds_D = np.arange(seeds) if np.ndim(seeds) == 0 else np.asarray(seeds)
@@ -138,7 +130,7 @@ def evaluate(config, params_E, member_P: Sequence[int],
   seeds_D = np.asarray(seeds_D, np.int32)
   dims = [int(n) for n in dims]
   task = tasks.get(config.task)
-  buckets = dim_buckets(dims, config.dim_buckets)
+  buckets = generator.dim_buckets(sorted(dims), config.dim_buckets)
   noise_D = draw_noises(config, seeds_D, max(buckets))
   probes = dict(zip(dims, analysis.probe_batches(dims, task)))
   parts = {}

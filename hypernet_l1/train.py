@@ -111,11 +111,9 @@ def member_loss(config, params, key, member_log_beta, step):
   objectives, fvus, costs = [], [], []
   log_beta_lo, log_beta_hi = log_beta_range(config, step)
   task = tasks.get(config.task)
-  for bucket_index, num_inputs in enumerate(config.dim_buckets):
-    lower = ([0] + list(config.dim_buckets))[bucket_index]
-    dims = np.array([d for d in config.train_dims if lower < d <= num_inputs])
-    if dims.size == 0:
-      continue
+  buckets = generator.dim_buckets(config.train_dims, config.dim_buckets)
+  for num_inputs, dims in buckets.items():
+    bucket_index = config.dim_buckets.index(num_inputs)  # keys its draws
     dim_key, beta_key, net_key, x_key = jax.random.split(
         jax.random.fold_in(key, bucket_index), 4)
     num_nets = config.nets_per_bucket

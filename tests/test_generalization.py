@@ -19,7 +19,6 @@ import hypernet_l1 as hl1
 from hypernet_l1 import analysis
 from hypernet_l1 import evaluation
 from hypernet_l1 import generator
-from hypernet_l1 import grid
 from hypernet_l1 import labels
 from hypernet_l1 import layout
 from hypernet_l1 import reports
@@ -90,8 +89,8 @@ def test_grid_mode_pairs_each_member_with_its_own_beta(tiny_config):
 
 
 def test_dims_share_padding_buckets():
-  assert grid.dim_buckets([2, 12, 3, 8, 5, 30], (4, 8)) == {
-      4: [2, 3], 8: [5, 8], 16: [12], 32: [30]}
+  assert generator.dim_buckets([2, 12, 3, 8, 5, 30, 3], (4, 8)) == {
+      4: [2, 3], 8: [8, 5], 16: [12], 32: [30]}
   assert common.parse_dims("2-4,8, 3") == [2, 3, 4, 8]
 
 
