@@ -95,10 +95,11 @@ def bucket_program(config, params_E, member_P, log_beta_P, n_S, noise_D,
       if classify:
         params = analysis.order_parameters_single(
             net, probe_PxN, n, analysis.THRESHOLDS, task)
-        # The metrics on the evaluation inputs win over the order
-        # parameters' probe `fvu`.
-        out = {**params, **out,
-               "label": analysis.label_code(params, analysis.THRESHOLDS, task)}
+        # A network's metrics are those on the evaluation inputs; the
+        # classifier's probes give its order parameters and label.
+        out.update({k: v for k, v in params.items() if k not in METRICS},
+                   label=analysis.label_code(params, analysis.THRESHOLDS,
+                                             task))
       if keep_nets:
         out["net"] = net
       return out

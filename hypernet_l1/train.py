@@ -22,6 +22,7 @@ import optax
 
 from hypernet_l1 import checkpointing
 from hypernet_l1 import config_validation
+from hypernet_l1 import evaluation
 from hypernet_l1 import generator
 from hypernet_l1 import knots
 from hypernet_l1 import layout
@@ -86,16 +87,15 @@ def network_objective(config, params, key, n, log_beta, x_BxN):
 
   `x_BxN` is drawn for the whole padding bucket; only its first `n` columns
   reach the network (padded columns of `W1` are exactly zero) and the
-  target. FVU divides by the task's exact `var(y)`, so every `n` counts
-  alike.
+  target. FVU is `evaluation.fvu`: it divides by the task's exact `var(y)`,
+  so every `n` counts alike.
   """
   task = tasks.get(config.task)
   num_inputs = x_BxN.shape[-1]
   net, cost = generator.generate_padded(config, params, key, n, log_beta,
                                         num_inputs, train=True)
   y_B = task.target(x_BxN * (jnp.arange(num_inputs) < n))
-  mse = jnp.mean((apply_target(net, x_BxN) - y_B) ** 2)
-  fvu = mse / task.variance(n)
+  fvu = evaluation.fvu(apply_target(net, x_BxN), y_B, task, n)
   cost_per_dim = cost / n
   return objective(fvu, cost_per_dim, log_beta), {"fvu": fvu,
                                                   "complexity": cost_per_dim}

@@ -67,7 +67,8 @@ def test_batched_records_equal_networks_evaluated_alone(tiny_run, records):
   nets = [run.generate(n, r["beta"], seed=r["seed"], member=r["member"])
           for r in batched]
   for r, net in zip(batched, nets):
-    alone = evaluation.error_metrics(apply_target(net, x_BxN), l1_norm(x_BxN))
+    alone = evaluation.error_metrics(apply_target(net, x_BxN), l1_norm(x_BxN),
+                                     hl1.tasks.DEFAULT, n)
     np.testing.assert_allclose(r["rel_rms"], alone["rel_rms"], rtol=1e-4)
     np.testing.assert_allclose(r["fvu"], alone["fvu"], rtol=1e-4)
   stack = jax.tree.map(lambda *leaves: np.stack(leaves), *nets)
