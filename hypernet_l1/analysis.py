@@ -209,7 +209,7 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
   f_P, share_M, active_M = u["f_P"], u["share"], u["active"]
   tied_M, kinked_M, tie_onehot_MxN = u["tied"], u["kinked"], u["tie_onehot"]
   tie_w_M = u["tie_w"]
-  y_P = task.target(x_PxN)
+  y_P = task.function(x_PxN)
   dense_M = active_M & ~tied_M
   # Kink w2 |w_tie|: the slope change a relu piece adds (2 for a pudding unit,
   # 1 + 1 for a double-sided pair), whatever its sharpness. Concave pieces

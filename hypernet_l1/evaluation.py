@@ -52,6 +52,6 @@ def network_metrics(config, net: TargetNet, cost, n,
   `net`, `cost`: a draw of `generator.generate_from_noise`.
   """
   task = tasks.get(config.task)
-  return {**error_metrics(apply_target(net, x_BxN), task.target(x_BxN),
+  return {**error_metrics(apply_target(net, x_BxN), task.function(x_BxN),
                           task, n),
           "complexity": cost / n}

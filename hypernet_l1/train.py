@@ -94,7 +94,7 @@ def network_objective(config, params, key, n, log_beta, x_BxN):
   num_inputs = x_BxN.shape[-1]
   net, cost = generator.generate_padded(config, params, key, n, log_beta,
                                         num_inputs, train=True)
-  y_B = task.target(x_BxN * (jnp.arange(num_inputs) < n))
+  y_B = task.function(x_BxN * (jnp.arange(num_inputs) < n))
   fvu = evaluation.fvu(apply_target(net, x_BxN), y_B, task, n)
   cost_per_dim = cost / n
   return objective(fvu, cost_per_dim, log_beta), {"fvu": fvu,

@@ -9,7 +9,7 @@ import pytest
 
 from hypernet_l1 import algorithms, analysis, hypernet, labels
 from hypernet_l1.target import TargetNet, apply_target
-from hypernet_l1.tasks.l1_norm import target as l1_norm
+from hypernet_l1.tasks.l1_norm import l1_norm
 
 DIMS = (4, 7, 16, 33)
 DS, POS, NEG, MIXED = ("double_sided", "pudding_pos", "pudding_neg",

@@ -23,7 +23,7 @@ from hypernet_l1 import labels
 from hypernet_l1 import layout
 from hypernet_l1 import reports
 from hypernet_l1.target import apply_target
-from hypernet_l1.tasks.l1_norm import target as l1_norm
+from hypernet_l1.tasks.l1_norm import l1_norm
 from launch import common
 
 # tiny: train_dims (3, 4, 6, 7, 8), buckets (4, 8); 5 is held out inside the

@@ -7,10 +7,10 @@ import jax
 
 class Task(NamedTuple):
   name: str
-  # y = target(x): `[..., N] -> [...]`. Padded input columns are zero and
-  # must not change y (every target here is a sum over inputs of g(x_i)
-  # with g(0) = 0).
-  target: Callable[[jax.Array], jax.Array]
+  # y = function(x), what the generated networks learn: `[..., N] -> [...]`.
+  # Padded input columns are zero and must not change y (every function
+  # here is a sum over inputs of g(x_i) with g(0) = 0).
+  function: Callable[[jax.Array], jax.Array]
   # x = sample_inputs(key, shape): independent and identically distributed
   # coordinates, so a draw of `size * n` values cut into rows of `n` is a
   # draw for `n` inputs (`analysis.probe_batches`, `evaluation.eval_inputs`).

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 from hypernet_l1.tasks.base import Task
 
 
-def target(x_BxN: jax.Array) -> jax.Array:
+def l1_norm(x_BxN: jax.Array) -> jax.Array:
   return jnp.sum(jnp.abs(x_BxN), axis=-1)
 
 
@@ -17,5 +17,5 @@ def uniform_inputs(key: jax.Array, shape: tuple) -> jax.Array:
   return jax.random.uniform(key, shape, minval=-1.0, maxval=1.0)
 
 
-TASK = Task(name="l1_norm", target=target, sample_inputs=uniform_inputs,
+TASK = Task(name="l1_norm", function=l1_norm, sample_inputs=uniform_inputs,
                   variance=lambda n: n / 12.0, l1_labels=True)

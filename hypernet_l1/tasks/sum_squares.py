@@ -13,10 +13,10 @@ from hypernet_l1.tasks.base import Task
 from hypernet_l1.tasks import l1_norm
 
 
-def target(x_BxN: jax.Array) -> jax.Array:
+def sum_squares(x_BxN: jax.Array) -> jax.Array:
   return jnp.sum(x_BxN ** 2, axis=-1)
 
 
-TASK = Task(name="sum_squares", target=target,
+TASK = Task(name="sum_squares", function=sum_squares,
                   sample_inputs=l1_norm.uniform_inputs,
                   variance=lambda n: 4.0 * n / 45.0, l1_labels=False)
