@@ -2,7 +2,7 @@
 
 `evaluate_dims` asks a trained run for networks at any input dimension, seen
 in training or not, and reports per network the error on the fixed
-evaluation inputs, the complexity and the algorithm label: `grid.records`,
+evaluation inputs, the complexity and the algorithm label: `sweep.records`,
 one compiled call per padding bucket, so nothing compiles per dimension.
 """
 
@@ -11,8 +11,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from hypernet_l1 import layout
-from hypernet_l1 import grid
 from hypernet_l1 import run as run_lib
+from hypernet_l1 import sweep
 
 
 def _as_run(workdir_or_run) -> run_lib.Run:
@@ -46,14 +46,14 @@ def evaluate_dims(workdir_or_run, dims: Sequence[int],
            else np.asarray(betas, np.float64))
   if betas.size == 0 or (betas <= 0).any():
     raise ValueError(f"betas must be > 0, got {list(betas)}")
-  seeds_D = grid.draw_seeds(seeds)
+  seeds_D = sweep.draw_seeds(seeds)
   num_members = layout.ensemble_size(config)
   members = list(range(num_members)) if members is None else list(members)
   if not members or not all(0 <= e < num_members for e in members):
     raise ValueError(f"members must lie in [0, {num_members}), got {members}")
-  records = grid.records(config, run.params(step), betas, dims, seeds_D,
-                         members=members, classify=labels,
-                         progress=progress)
+  records = sweep.records(config, run.params(step), betas, dims, seeds_D,
+                          members=members, classify=labels,
+                          progress=progress)
   seen, heldout = set(config.train_dims), set(config.heldout_dims)
   for r in records:
     r["seen"] = r["dim"] in seen

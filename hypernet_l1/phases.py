@@ -2,7 +2,7 @@
 
 For each checkpoint step, the layout's (member, beta) pairs x draw seeds of
 `n`-input networks are generated, scored and classified in one compiled call
-(`grid.records`). The result is a flat list of records, one per (step, beta,
+(`sweep.records`). The result is a flat list of records, one per (step, beta,
 seed, member): rows of `phases.csv`, input of `plots`, `clusters` and
 `final_summary`.
 """
@@ -13,9 +13,9 @@ import time
 
 import numpy as np
 
-from hypernet_l1 import grid
 from hypernet_l1 import labels
 from hypernet_l1 import layout
+from hypernet_l1 import sweep
 from hypernet_l1 import tables
 from hypernet_l1.run import Run, RunError, nothing_restores
 from hypernet_l1.target import TargetNet
@@ -56,7 +56,7 @@ def analyze_run(run: Run, n: int = 16, betas=None, seeds=8, steps=None,
   """
   if n < 1:
     raise ValueError(f"n must be >= 1, got {n}")
-  seeds_S = grid.draw_seeds(seeds)
+  seeds_S = sweep.draw_seeds(seeds)
   steps = list(run.steps if steps is None else steps)
   betas = _betas(run, betas)
   records, start, first, done = [], time.time(), 0.0, 0
@@ -66,8 +66,8 @@ def analyze_run(run: Run, n: int = 16, betas=None, seeds=8, steps=None,
     except RunError as e:
       run.warn(f"{e}; skipped")
       continue
-    rows = grid.records(run.frozen_config, params, betas, [n], seeds_S,
-                        order_keys=ORDER_KEYS)
+    rows = sweep.records(run.frozen_config, params, betas, [n], seeds_S,
+                         order_keys=ORDER_KEYS)
     for r in rows:
       r["step"] = int(step)
       for k in ORDER_KEYS:
@@ -98,10 +98,10 @@ def regenerate(run: Run, records: list[dict]) -> list[TargetNet]:
     groups[r["step"], r["dim"]].append(i)
   for (step, dim), indices in groups.items():
     seeds = sorted({records[i]["seed"] for i in indices})
-    out = grid.evaluate(run.frozen_config, run.params(step),
-                        [records[i]["member"] for i in indices],
-                        [records[i]["beta"] for i in indices], [dim],
-                        seeds, classify=False, keep_nets=True)
+    out = sweep.score(run.frozen_config, run.params(step),
+                      [records[i]["member"] for i in indices],
+                      [records[i]["beta"] for i in indices], [dim],
+                      seeds, classify=False, keep_nets=True)
     for p, i in enumerate(indices):
       nets[i] = out["nets"][p][0][seeds.index(records[i]["seed"])]
   return nets

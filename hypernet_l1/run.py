@@ -17,9 +17,9 @@ import ml_collections
 
 from hypernet_l1 import checkpointing
 from hypernet_l1 import generator
-from hypernet_l1 import grid
 from hypernet_l1 import layout
 from hypernet_l1 import sharding
+from hypernet_l1 import sweep
 from hypernet_l1.target import TargetNet
 
 
@@ -138,8 +138,8 @@ class Run:
     if beta <= 0:
       raise ValueError(f"beta must be > 0, got {beta}")
     e = layout.member_for(self.config, beta, member)
-    out = grid.evaluate(self.frozen_config, self.params(step), [e], [beta],
-                        [n], [seed], classify=False, keep_nets=True)
+    out = sweep.score(self.frozen_config, self.params(step), [e], [beta],
+                      [n], [seed], classify=False, keep_nets=True)
     return out["nets"][0][0][0]
 
 

@@ -6,9 +6,9 @@ import csv
 
 import numpy as np
 
-from hypernet_l1 import grid
 from hypernet_l1 import labels
 from hypernet_l1 import layout
+from hypernet_l1 import sweep
 
 def format_duration(seconds: float) -> str:
   """`h:mm:ss`, for progress lines and timings."""
@@ -21,10 +21,10 @@ def final_table(config, params_E) -> list[dict]:
   `eval.n` networks, and their majority label with its share.
 
   One compiled call generates, scores and classifies every network
-  (`grid.records`); in grid mode each beta is answered by its own members.
+  (`sweep.records`); in grid mode each beta is answered by its own members.
   """
-  records = grid.records(config, params_E, layout.table_betas(config),
-                         [config.eval.n], np.arange(config.eval.num_draws))
+  records = sweep.records(config, params_E, layout.table_betas(config),
+                          [config.eval.n], np.arange(config.eval.num_draws))
   by_beta = collections.defaultdict(list)
   for r in records:
     by_beta[r["beta"]].append(r)
@@ -33,7 +33,7 @@ def final_table(config, params_E) -> list[dict]:
     label, count = labels.majority(r["label"] for r in rs)
     rows.append({"n": config.eval.n, "beta": beta,
                  **{k: float(np.median([r[k] for r in rs]))
-                    for k in grid.METRICS},
+                    for k in sweep.METRICS},
                  "label": label, "label_share": count / len(rs)})
   return rows
 

@@ -13,7 +13,7 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "hypernet_l1"
 # Everything from `load_run` on: reading, generating, analysing, drawing.
-READERS = ("run", "grid", "phases", "generalization", "reports", "tables",
+READERS = ("run", "sweep", "phases", "generalization", "reports", "tables",
            "plots", "clusters", "analysis", "evaluation")
 TRAINING = ("hypernet_l1.train", "hypernet_l1.runcontrol", "optax")
 

@@ -10,9 +10,9 @@ import pytest
 
 import hypernet_l1 as hl1
 from hypernet_l1 import generator
-from hypernet_l1 import grid
 from hypernet_l1 import labels
 from hypernet_l1 import layout
+from hypernet_l1 import sweep
 from hypernet_l1 import tables
 from hypernet_l1 import train
 from hypernet_l1.target import apply_target
@@ -65,17 +65,17 @@ def test_beta_ramp_opens_the_range_from_either_end(tiny_config):
   np.testing.assert_allclose(ranges()[0], (lo, hi), rtol=1e-6)
 
 
-def test_final_table_is_the_median_and_majority_of_the_grid(tiny_run):
+def test_final_table_is_the_median_and_majority_of_the_sweep(tiny_run):
   run = hl1.load_run(tiny_run)
   config, params = run.frozen_config, run.params()
   rows = tables.final_table(config, params)
-  records = grid.records(config, params, layout.table_betas(config),
-                         [config.eval.n], np.arange(config.eval.num_draws))
+  records = sweep.records(config, params, layout.table_betas(config),
+                          [config.eval.n], np.arange(config.eval.num_draws))
   assert [r["beta"] for r in rows] == sorted({r["beta"] for r in records})
   for row in rows:
     rs = [r for r in records if r["beta"] == row["beta"]]
     assert len(rs) == config.num_seeds * config.eval.num_draws
-    for key in grid.METRICS:
+    for key in sweep.METRICS:
       np.testing.assert_allclose(row[key], np.median([r[key] for r in rs]))
     shares = {k: np.mean([r["label"] == k for r in rs]) for k in labels.NAMES}
     assert row["label_share"] == max(shares.values())

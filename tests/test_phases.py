@@ -58,7 +58,7 @@ def test_one_record_per_step_beta_seed_member(run, analysed):
 
 def test_batched_labels_equal_single_generated_networks(run, analysed):
   records, _ = analysed
-  # The last step's grid, one network at a time (`Run.generate`).
+  # The last step's sweep, one network at a time (`Run.generate`).
   last = [r for r in records if r["step"] == run.steps[-1]]
   nets = [run.generate(N, r["beta"], r["seed"], r["step"], r["member"])
           for r in last]
@@ -152,7 +152,7 @@ def test_every_majority_is_labels_majority(monkeypatch, tiny_config,
   assert phases.replica_sequences(records, lambda e: e)[0]["sequence"] == (
       "quadratic")
   assert tables.generalization_summary(records)[0]["label"] == "quadratic"
-  monkeypatch.setattr(tables.grid, "records", lambda *args: records)
+  monkeypatch.setattr(tables.sweep, "records", lambda *args: records)
   assert tables.final_table(tiny_config, None)[0]["label"] == "quadratic"
   asked, color = [], labels.color
   monkeypatch.setattr(labels, "color",

@@ -1,7 +1,7 @@
-"""One program that generates and scores a grid of networks.
+"""The sweep: one program that generates and scores networks over a grid.
 
 The grid is (member, beta) pairs x input dims x draw seeds. Every reader of a
-trained run goes through it: the final table (`evaluation`), the phase
+trained run goes through it: the final table (`tables`), the phase
 analysis (`phases`), `evaluate_dims` (`generalization`) and `Run.generate`.
 Per padding bucket it is one compiled call: each network is generated once
 from its draw's noise (drawn once per seed, `draw_noises`), scored on the
@@ -60,9 +60,9 @@ def draw_noises(config, seeds_D, num_inputs):
 # run it alike.
 @functools.partial(jax.jit, static_argnums=(0, 7, 8, 9),
                    compiler_options={"xla_backend_optimization_level": 2})
-def bucket_program(config, params_E, member_P, log_beta_P, n_S, noise_D,
+def bucket_program(config, params_E, member_Q, log_beta_Q, n_S, noise_D,
                    probe_SxPxN, num_inputs, classify, keep_nets):
-  """Metrics (and order parameters, label codes, nets) `[P, S, D, ...]`.
+  """Metrics (and order parameters, label codes, nets) `[Q, S, D, ...]`.
 
   Pairs x dims x draws of one padding bucket. Dims and networks run one
   after the other (`lax.map`): vmapped, the networks hold `[networks, eval
@@ -76,20 +76,20 @@ def bucket_program(config, params_E, member_P, log_beta_P, n_S, noise_D,
   noise_D = jax.vmap(lambda nz: noise_lib.first_inputs(nz, num_inputs))(
       noise_D)
   num_draws = noise_D.eps_w2_KxN.shape[0]
-  p_X, d_X = (g.ravel() for g in jnp.meshgrid(
-      jnp.arange(member_P.shape[0]), jnp.arange(num_draws), indexing="ij"))
+  q_X, d_X = (g.ravel() for g in jnp.meshgrid(
+      jnp.arange(member_Q.shape[0]), jnp.arange(num_draws), indexing="ij"))
 
   def per_dim(n_and_probe):
     n, probe_PxN = n_and_probe
     x_BxN = evaluation.eval_inputs(config, n, num_inputs)
 
-    def generate(pd):
-      p, d = pd
+    def generate(qd):
+      q, d = qd
       return generator.generate_from_noise(
-          config, jax.tree.map(lambda a: a[member_P[p]], params_E),
-          jax.tree.map(lambda a: a[d], noise_D), n, log_beta_P[p])
+          config, jax.tree.map(lambda a: a[member_Q[q]], params_E),
+          jax.tree.map(lambda a: a[d], noise_D), n, log_beta_Q[q])
 
-    def score(net_and_cost):
+    def score_net(net_and_cost):
       net, cost = net_and_cost
       out = evaluation.network_metrics(config, net, cost, n, x_BxN)
       if classify:
@@ -104,30 +104,30 @@ def bucket_program(config, params_E, member_P, log_beta_P, n_S, noise_D,
         out["net"] = net
       return out
 
-    return jax.lax.map(score, jax.lax.map(generate, (p_X, d_X)))
+    return jax.lax.map(score_net, jax.lax.map(generate, (q_X, d_X)))
 
   out_SxX = jax.lax.map(per_dim, (n_S, probe_SxPxN))
-  shape = (n_S.shape[0], member_P.shape[0], num_draws)
+  shape = (n_S.shape[0], member_Q.shape[0], num_draws)
   return jax.tree.map(
       lambda a: jnp.moveaxis(a.reshape(*shape, *a.shape[2:]), 0, 1), out_SxX)
 
 
-def evaluate(config, params_E, member_P: Sequence[int],
-             beta_P: Sequence[float], dims: Sequence[int],
-             seeds_D: Sequence[int], classify: bool = True,
-             keep_nets: bool = False,
-             progress: Callable[[str], None] | None = None) -> dict:
-  """The grid of `(member_P[p], beta_P[p])` pairs x `dims` x draw `seeds_D`.
+def score(config, params_E, member_Q: Sequence[int], beta_Q: Sequence[float],
+          dims: Sequence[int], seeds_D: Sequence[int], classify: bool = True,
+          keep_nets: bool = False,
+          progress: Callable[[str], None] | None = None) -> dict:
+  """Generates, scores and (`classify`) classifies the networks of
+  `(member_Q[q], beta_Q[q])` pairs x `dims` x draw `seeds_D`.
 
   `config` must be hashable (`ml_collections.FrozenConfigDict`). Returns
-  NumPy arrays `[P, S, D]` keyed by `METRICS`, and with `classify` every
+  NumPy arrays `[Q, S, D]` keyed by `METRICS`, and with `classify` every
   order parameter and `label` (names from `labels.NAMES`); with `keep_nets`,
-  `nets[p][s][d]`: the exact-size `TargetNet` (`hypernet.to_exact`). Dims
+  `nets[q][s][d]`: the exact-size `TargetNet` (`hypernet.to_exact`). Dims
   are computed one padding bucket at a time; `progress` gets a line per
   bucket.
   """
-  member_P = np.asarray(member_P, np.int32)
-  log_beta_P = np.log(np.asarray(beta_P, np.float64)).astype(np.float32)
+  member_Q = np.asarray(member_Q, np.int32)
+  log_beta_Q = np.log(np.asarray(beta_Q, np.float64)).astype(np.float32)
   seeds_D = np.asarray(seeds_D, np.int32)
   dims = [int(n) for n in dims]
   task = tasks.get(config.task)
@@ -139,7 +139,7 @@ def evaluate(config, params_E, member_P: Sequence[int],
     probe_SxPxN = np.stack([analysis.padded_probe(probes[n], num_inputs)
                             for n in dims_S])
     out = jax.device_get(bucket_program(
-        config, params_E, member_P, log_beta_P, np.array(dims_S, np.int32),
+        config, params_E, member_Q, log_beta_Q, np.array(dims_S, np.int32),
         noise_D, probe_SxPxN, num_inputs, classify, keep_nets))
     for s, n in enumerate(dims_S):
       parts[n] = jax.tree.map(lambda a: a[:, s], out)
@@ -147,16 +147,16 @@ def evaluate(config, params_E, member_P: Sequence[int],
         parts[n]["net"] = hypernet.to_exact(parts[n]["net"], n)
     if progress is not None:
       progress(f"bucket {num_inputs}: dims {dims_S[0]}..{dims_S[-1]}, "
-               f"{member_P.size * len(dims_S) * seeds_D.size} networks")
+               f"{member_Q.size * len(dims_S) * seeds_D.size} networks")
   order = [parts[n] for n in dims]
   result = {k: np.stack([part[k] for part in order], axis=1)
             for k in order[0] if k != "net"}
   if classify:
     result["label"] = np.asarray(labels_lib.NAMES)[result["label"]]
   if keep_nets:
-    result["nets"] = [[[TargetNet(*(leaf[p, d] for leaf in part["net"]))
+    result["nets"] = [[[TargetNet(*(leaf[q, d] for leaf in part["net"]))
                         for d in range(seeds_D.size)] for part in order]
-                      for p in range(member_P.size)]
+                      for q in range(member_Q.size)]
   return result
 
 
@@ -176,18 +176,18 @@ def records(config, params_E, betas: Sequence[float], dims: Sequence[int],
     raise ValueError("no ensemble member answers these betas")
   betas = np.asarray(betas, np.float64)
   seeds_D = np.asarray(seeds_D)
-  out = evaluate(config, params_E, [e for e, _ in pairs],
-                 betas[[b for _, b in pairs]], dims, seeds_D,
-                 classify=classify, progress=progress)
+  out = score(config, params_E, [e for e, _ in pairs],
+              betas[[b for _, b in pairs]], dims, seeds_D, classify=classify,
+              progress=progress)
   rows = []
-  for p, (e, b) in enumerate(pairs):
+  for q, (e, b) in enumerate(pairs):
     for s, n in enumerate(dims):
       for d, seed in enumerate(seeds_D):
         rows.append({
             "dim": int(n), "hidden": config.hidden_per_input * int(n),
             "beta": float(betas[b]), "seed": int(seed), "member": int(e),
-            **{k: float(out[k][p, s, d]) for k in METRICS},
-            "label": str(out["label"][p, s, d]) if classify else "",
-            **{k: float(out[k][p, s, d]) for k in order_keys}})
+            **{k: float(out[k][q, s, d]) for k in METRICS},
+            "label": str(out["label"][q, s, d]) if classify else "",
+            **{k: float(out[k][q, s, d]) for k in order_keys}})
   rows.sort(key=lambda r: (r["dim"], r["beta"], r["seed"], r["member"]))
   return rows
