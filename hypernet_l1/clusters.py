@@ -10,6 +10,8 @@ its size, beta band, mean order parameters and a typical member
 
 import numpy as np
 
+from hypernet_l1 import phase_stats
+
 # Coordinates: order parameters on comparable (about unit) scales.
 FEATURES = ("coverage", "double_sided", "pos_share", "correction",
             "smeared", "dense_share", "dense_sign", "evenness",
@@ -108,8 +110,7 @@ def find(records: list[dict], label: str = "other") -> list[dict]:
   coordinate (`mean_<name>`), median `fvu` and `complexity`, and `example`:
   the record nearest the cluster's centre.
   """
-  last = max(r["step"] for r in records)
-  final = [r for r in records if r["step"] == last]
+  final = phase_stats.final_records(records)
   chosen = [r for r in final if r["label"] == label]
   if not chosen:
     return []

@@ -18,7 +18,7 @@ import numpy as np
 
 from hypernet_l1 import analysis
 from hypernet_l1 import labels
-from hypernet_l1 import phases
+from hypernet_l1 import phase_stats
 from hypernet_l1 import tasks
 from hypernet_l1.target import TargetNet
 
@@ -101,7 +101,7 @@ def phase_diagram(records: list[dict], path: str) -> None:
   _legend(ax, _labels_in(records), loc="upper left", bbox_to_anchor=(1.01, 1),
           fontsize=8)
 
-  final = phases.final_records(records)
+  final = phase_stats.final_records(records)
   curves = fig.add_subplot(grid[1], sharex=ax)
   for j, beta in enumerate(betas):
     rs = [r for r in final if r["beta"] == beta]
@@ -131,7 +131,7 @@ def phase_diagram(records: list[dict], path: str) -> None:
 
 def pareto(records: list[dict], path: str) -> None:
   """FVU against complexity per input of the last step's networks, by label."""
-  final = phases.final_records(records)
+  final = phase_stats.final_records(records)
   last = final[0]["step"]
   fig = Figure(figsize=(7.5, 5))
   ax = fig.add_subplot()

@@ -12,6 +12,8 @@ from typing import Callable, Sequence
 from hypernet_l1 import clusters
 from hypernet_l1 import generalization
 from hypernet_l1 import layout
+from hypernet_l1 import phase_stats
+from hypernet_l1 import phase_text
 from hypernet_l1 import phases
 from hypernet_l1 import plots
 from hypernet_l1 import run as run_lib
@@ -81,9 +83,9 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   # this analysis has none of are removed: analysis/ never mixes two runs.
   examples = phases.example_networks(run, records)
   replica_of = lambda member: layout.replica(run.config, member)
-  shares = phases.label_shares(records, replica_of)
-  boundaries = phases.phase_boundaries(records, replica_of)
-  sequences = phases.replica_sequences(records, replica_of)
+  shares = phase_stats.label_shares(records, replica_of)
+  boundaries = phase_stats.phase_boundaries(records, replica_of)
+  sequences = phase_stats.replica_sequences(records, replica_of)
   found = clusters.find(records)
   cluster_nets = phases.regenerate(run, [c["example"] for c in found])
   out_dir = _out_dir(workdir)
@@ -117,10 +119,10 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
     written += ["clusters.csv", "clusters.png"]
   out(f"wrote {out_dir}/: {', '.join(written)} ({len(records)} rows) in "
       f"{time.time() - start:.0f} s")
-  summary = "\n".join([phases.final_summary(records),
-                       phases.format_shares(shares),
-                       phases.format_sequences(sequences),
-                       phases.format_boundaries(boundaries),
+  summary = "\n".join([phase_text.final_summary(records),
+                       phase_text.format_shares(shares),
+                       phase_text.format_sequences(sequences),
+                       phase_text.format_boundaries(boundaries),
                        clusters.format_clusters(found)])
   out(summary)
   return summary

@@ -10,11 +10,6 @@ from hypernet_l1 import labels
 from hypernet_l1 import layout
 from hypernet_l1 import sweep
 
-def format_duration(seconds: float) -> str:
-  """`h:mm:ss`, for progress lines and timings."""
-  seconds = int(round(seconds))
-  return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
 
 def final_table(config, params_E) -> list[dict]:
   """Per `layout.table_betas` beta: medians over members and draws of

@@ -30,6 +30,7 @@ from hypernet_l1 import runcontrol
 from hypernet_l1 import sharding
 from hypernet_l1 import tables
 from hypernet_l1 import tasks
+from hypernet_l1 import timing
 from hypernet_l1.target import apply_target
 
 
@@ -309,7 +310,7 @@ def _train_loop(config, workdir: str, stop: runcontrol.StopSignals,
         now = time.time()
         rate = (done - s_last) / (now - t_last)
         t_last, s_last = now, done
-        eta = tables.format_duration((config.num_steps - done) / rate)
+        eta = timing.format_duration((config.num_steps - done) / rate)
         speed = f"  {rate:.1f} steps/s  ETA {eta}"
         record["train/steps_per_s"] = rate
       if jax.process_index() == 0:
@@ -334,5 +335,5 @@ def _train_loop(config, workdir: str, stop: runcontrol.StopSignals,
           f"checkpoint at step {done}; run the same command again to "
           "continue from there", stop.exit_code)
   print(f"trained {config.num_steps - start_step} steps in "
-        f"{tables.format_duration(time.time() - t0)}", flush=True)
+        f"{timing.format_duration(time.time() - t0)}", flush=True)
   return state

@@ -13,8 +13,9 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "hypernet_l1"
 # Everything from `load_run` on: reading, generating, analysing, drawing.
-READERS = ("run", "sweep", "phases", "generalization", "reports", "tables",
-           "plots", "clusters", "analysis", "evaluation")
+READERS = ("run", "sweep", "phases", "phase_stats", "phase_text",
+           "generalization", "reports", "tables", "plots", "clusters",
+           "analysis", "evaluation")
 TRAINING = ("hypernet_l1.train", "hypernet_l1.runcontrol", "optax")
 
 

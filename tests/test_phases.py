@@ -17,6 +17,8 @@ from hypernet_l1 import evaluation
 from hypernet_l1 import generator
 from hypernet_l1 import labels
 from hypernet_l1 import layout
+from hypernet_l1 import phase_stats
+from hypernet_l1 import phase_text
 from hypernet_l1 import phases
 from hypernet_l1 import plots
 from hypernet_l1 import reports
@@ -117,9 +119,9 @@ def test_final_summary_shares_and_settling_steps():
   records = [_record(step, 1e-3, e, labels[step - 1])
              for e, labels in history.items() for step in range(1, 5)]
   records.append(_record(4, 1e-1, 0, "convexity"))
-  settled = phases.settle_steps(records)
+  settled = phase_stats.settle_steps(records)
   assert [settled[(e, 0, 1e-3)] for e in range(3)] == [4, 1, 2]
-  summary = phases.final_summary(records)
+  summary = phase_text.final_summary(records)
   row = next(line for line in summary.splitlines()
              if line.startswith(" 1.00e-03")).split()
   # beta, nets, double_sided, pudding_pos, convexity, dominant, fvu, C/n,
@@ -145,12 +147,12 @@ def test_every_majority_is_labels_majority(monkeypatch, tiny_config,
              for label in ("pudding_pos", "double_sided")]
   monkeypatch.setattr(labels, "majority",
                       lambda names: ("quadratic", len(list(names))))
-  row = next(line for line in phases.final_summary(records).splitlines()
+  row = next(line for line in phase_text.final_summary(records).splitlines()
              if line.startswith(" 1.00e-03")).split()
   assert row[4] == "quadratic"  # beta, nets, two shares, dominant
-  assert phases.label_shares(records, lambda e: e)[0]["quadratic"] == 1.0
-  assert phases.replica_sequences(records, lambda e: e)[0]["sequence"] == (
-      "quadratic")
+  assert phase_stats.label_shares(records, lambda e: e)[0]["quadratic"] == 1.0
+  sequences = phase_stats.replica_sequences(records, lambda e: e)
+  assert sequences[0]["sequence"] == "quadratic"
   assert tables.generalization_summary(records)[0]["label"] == "quadratic"
   monkeypatch.setattr(tables.sweep, "records", lambda *args: records)
   assert tables.final_table(tiny_config, None)[0]["label"] == "quadratic"
@@ -170,7 +172,7 @@ def test_every_majority_is_labels_majority(monkeypatch, tiny_config,
     (["double_sided", "pudding", "convexity", "pudding", "convexity"], False),
 ])
 def test_the_paper_sequence_ignores_other_families(families, follows):
-  assert phases.follows_paper_sequence(families) == follows
+  assert phase_stats.follows_paper_sequence(families) == follows
 
 
 def test_replica_sequences_read_the_majority_along_beta():
@@ -181,11 +183,11 @@ def test_replica_sequences_read_the_majority_along_beta():
   records = [_record(4, beta, 0, lab) for beta, ls in labs.items()
              for lab in ls]
   records += [_record(4, beta, 1, "pudding_pos") for beta in labs]
-  rows = phases.replica_sequences(records, replica_of=lambda e: e)
+  rows = phase_stats.replica_sequences(records, replica_of=lambda e: e)
   assert rows[0]["sequence"] == "double_sided -> pudding -> convexity"
   assert rows[0]["paper_sequence"] and not rows[1]["paper_sequence"]
   assert rows[1]["bands"] == "pudding 1.00e-05..1.00e-01"
-  assert "1 of 2 replicas" in phases.format_sequences(rows)
+  assert "1 of 2 replicas" in phase_text.format_sequences(rows)
 
 
 def test_launcher_writes_its_files_and_csv_rows(tiny_run, tmp_path):
@@ -240,7 +242,7 @@ def test_reanalysis_leaves_no_stale_optional_output(tiny_run, tmp_path,
     with open(os.path.join(out, name), "w") as f:
       f.write("stale")
   monkeypatch.setattr(hl1.clusters, "find", lambda records: [])
-  monkeypatch.setattr(phases, "phase_boundaries", lambda *args: [])
+  monkeypatch.setattr(phase_stats, "phase_boundaries", lambda *args: [])
   reports.write_analysis(workdir, n=N, seeds=SEEDS, out=lambda line: None)
   assert not set(reports.OPTIONAL_OUTPUTS) & set(os.listdir(out))
   assert "phases.csv" in os.listdir(out)
@@ -278,23 +280,24 @@ def test_launcher_bad_workdir_exits_2_without_traceback(tmp_path, make):
 
 
 def test_wilson_interval_and_boundaries_by_hand():
-  shares = phases.label_shares(
+  shares = phase_stats.label_shares(
       [_record(1, 1e-3, member, label) for member, label in enumerate(
           ["pudding_pos", "pudding_pos", "pudding_neg", "other"])]
       + [_record(1, 1e-3, 0, "other")],  # a minority draw of replica 0
       replica_of=lambda member: member)
   assert shares[0]["replicas"] == 4 and shares[0]["pudding_pos"] == 0.5
   assert shares[0]["other"] == 0.25
-  lo, hi = phases.wilson_interval(8, 10)
+  lo, hi = phase_stats.wilson_interval(8, 10)
   np.testing.assert_allclose([lo, hi], [0.4902, 0.9433], atol=1e-4)
-  assert phases.wilson_interval(0, 10)[0] == 0.0
+  assert phase_stats.wilson_interval(0, 10)[0] == 0.0
   records = [_record(1, beta, member, label)
              for member, sequence in enumerate([
                  ["double_sided", "pudding_neg", "convexity", "convexity"],
                  ["double_sided", "pudding_pos", "double_sided",
                   "pudding_pos"]])
              for beta, label in zip([1e-6, 1e-4, 1e-2, 1.0], sequence)]
-  rows = phases.phase_boundaries(records, replica_of=lambda member: member)
+  rows = phase_stats.phase_boundaries(records,
+                                     replica_of=lambda member: member)
   got = {(r["from"], r["to"]): r for r in rows}
   assert set(got) == {("double_sided", "pudding"), ("pudding", "convexity"),
                       ("pudding", "double_sided")}

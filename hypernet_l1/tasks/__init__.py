@@ -3,9 +3,10 @@
 A task is the function the networks learn (`Task.function`), its input
 distribution and the exact variance of its values, which FVU divides by.
 Adding one is a new module here defining a `Task`, plus its line in `TASKS`
-(`sum_squares.py` is a complete example). The algorithm labels and hand-built encodings belong to
-the L1 norm: for any other task the classifier names only `trivial` and
-`other`, and `clusters.py` groups what it finds (`docs/design.md`).
+(`sum_squares.py` is a complete example). The algorithm labels and
+hand-built encodings belong to the L1 norm: for any other task the
+classifier names only `trivial` and `other`, and `clusters.py` groups what
+it finds (`docs/design.md`).
 """
 
 from hypernet_l1.tasks import l1_norm
