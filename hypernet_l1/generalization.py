@@ -8,8 +8,7 @@ one compiled call per padding bucket, so nothing compiles per dimension.
 
 from typing import Callable, Sequence
 
-import numpy as np
-
+from hypernet_l1 import arguments
 from hypernet_l1 import layout
 from hypernet_l1 import run as run_lib
 from hypernet_l1 import sweep
@@ -35,22 +34,17 @@ def evaluate_dims(workdir_or_run, dims: Sequence[int],
   `0..seeds-1`) or the draw seeds; `betas=None` is `layout.table_betas`; in
   grid mode each member answers only the betas nearest its own; `step=None`
   is the latest checkpoint that restores. `progress` gets one line per
-  bucket.
+  bucket. Bad arguments raise `arguments.UsageError`.
   """
   run = _as_run(workdir_or_run)
   config = run.frozen_config
-  dims = sorted({int(n) for n in dims})
-  if not dims or min(dims) < 1:
-    raise ValueError(f"dims must be integers >= 1, got {dims}")
+  dims = arguments.dims(dims)
   betas = (layout.table_betas(config) if betas is None
-           else np.asarray(betas, np.float64))
-  if betas.size == 0 or (betas <= 0).any():
-    raise ValueError(f"betas must be > 0, got {list(betas)}")
-  seeds_D = sweep.draw_seeds(seeds)
+           else arguments.betas(betas))
+  seeds_D = arguments.draw_seeds(seeds)
   num_members = layout.ensemble_size(config)
-  members = list(range(num_members)) if members is None else list(members)
-  if not members or not all(0 <= e < num_members for e in members):
-    raise ValueError(f"members must lie in [0, {num_members}), got {members}")
+  members = (list(range(num_members)) if members is None
+             else arguments.members(num_members, members))
   records = sweep.records(config, run.params(step), betas, dims, seeds_D,
                           members=members, classify=labels,
                           progress=progress)

@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from hypernet_l1 import arguments
 from hypernet_l1 import labels
 from hypernet_l1 import layout
 from hypernet_l1 import phase_stats
@@ -30,17 +31,14 @@ ORDER_KEYS = ("coverage", "double_sided", "pos_share", "correction",
               "n_tied", "n_linear_units")
 
 
-def _betas(run: Run, betas) -> np.ndarray:
+def _betas(config, betas) -> np.ndarray:
+  """`betas`, by default `layout.analysis_betas`; none for a grid-mode run."""
   if betas is None:
-    return layout.analysis_betas(run.config)
-  if layout.trains_at_grid_betas(run.config):
-    raise ValueError("a grid-mode run is analysed at its training betas "
-                     "only; leave betas unset")
-  betas = np.asarray(betas, float)
-  if betas.ndim != 1 or betas.size == 0 or np.any(betas <= 0):
-    raise ValueError(f"betas must be a non-empty list of positive numbers, "
-                     f"got {betas}")
-  return betas
+    return layout.analysis_betas(config)
+  if layout.trains_at_grid_betas(config):
+    raise arguments.UsageError("a grid-mode run is analysed at its training "
+                               "betas only; leave betas unset")
+  return arguments.betas(betas)
 
 
 def analyze_run(run: Run, n: int = 16, betas=None, seeds=8, steps=None,
@@ -52,13 +50,12 @@ def analyze_run(run: Run, n: int = 16, betas=None, seeds=8, steps=None,
   `betas` to `layout.analysis_betas` (grid mode: each member at its own
   training beta only). A checkpoint that does not restore is skipped with a
   warning (`run.warn`). `progress` gets one line per checkpoint (None:
-  silent).
+  silent). Bad arguments raise `arguments.UsageError`.
   """
-  if n < 1:
-    raise ValueError(f"n must be >= 1, got {n}")
-  seeds_S = sweep.draw_seeds(seeds)
-  steps = list(run.steps if steps is None else steps)
-  betas = _betas(run, betas)
+  arguments.at_least_one(n, "n")
+  seeds_D = arguments.draw_seeds(seeds)
+  steps = run.steps if steps is None else arguments.steps(run.steps, steps)
+  betas = _betas(run.config, betas)
   records, start, first, done = [], time.time(), 0.0, 0
   for i, step in enumerate(steps, 1):
     try:
@@ -66,7 +63,7 @@ def analyze_run(run: Run, n: int = 16, betas=None, seeds=8, steps=None,
     except RunError as e:
       run.warn(f"{e}; skipped")
       continue
-    rows = sweep.records(run.frozen_config, params, betas, [n], seeds_S,
+    rows = sweep.records(run.frozen_config, params, betas, [n], seeds_D,
                          order_keys=ORDER_KEYS)
     for r in rows:
       r["step"] = int(step)

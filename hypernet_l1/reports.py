@@ -25,26 +25,10 @@ from hypernet_l1 import tasks
 OPTIONAL_OUTPUTS = ("boundaries.csv", "clusters.csv", "clusters.png")
 
 
-class UsageError(ValueError):
-  """An argument the analysis cannot use (a launcher flag's value)."""
-
-
 def _out_dir(workdir: str) -> str:
   out_dir = os.path.join(workdir, "analysis")
   os.makedirs(out_dir, exist_ok=True)
   return out_dir
-
-
-def _check_common(run: run_lib.Run, seeds: int, betas, steps) -> None:
-  if seeds < 1:
-    raise UsageError(f"--seeds must be >= 1, got {seeds}")
-  if betas is not None and (not len(betas) or min(betas) <= 0):
-    raise UsageError(f"--betas must be positive numbers, got {betas}")
-  if steps is not None and not len(steps):
-    raise UsageError("--steps must name at least one checkpoint step")
-  missing = sorted(set(steps or ()) - set(run.steps))
-  if missing:
-    raise UsageError(f"no checkpoint at steps {missing}; have {run.steps}")
 
 
 def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
@@ -64,15 +48,10 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   `clusters.csv` and `clusters.png` (the last step's unnamed networks
   grouped, `clusters.py`). An earlier analysis's optional outputs are
   removed first.
-  Returns the summary that it prints.
+  Returns the summary that it prints. Its arguments are checked where they
+  enter the library (`phases.analyze_run`: `arguments.UsageError`).
   """
-  if n < 1:
-    raise UsageError(f"--n must be >= 1, got {n}")
   run = run_lib.load_run(workdir, warn=lambda line: out(f"warning: {line}"))
-  _check_common(run, seeds, betas, steps)
-  if betas is not None and layout.trains_at_grid_betas(run.config):
-    raise UsageError("a grid-mode run is analysed at its training betas; "
-                     "drop --betas")
   task = tasks.get(run.config.task)
   out(f"{workdir}: {len(steps or run.steps)} checkpoints, n = {n}, "
       f"{seeds} draws per member and beta")
@@ -143,13 +122,15 @@ def write_generalization(workdir: str, dims: Sequence[int], betas=None,
                          seeds: int = 8, step: int | None = None,
                          labels: bool = True,
                          out: Callable[[str], None] = print) -> str:
-  """`evaluate_dims` into `generalization.{csv,png}`; returns the table."""
+  """`evaluate_dims` into `generalization.{csv,png}`; returns the table.
+
+  Its arguments are checked there (`arguments.UsageError`).
+  """
   run = run_lib.load_run(workdir, warn=lambda line: out(f"warning: {line}"))
-  _check_common(run, seeds, betas, [step] if step is not None else None)
   start = time.time()
   step = run.resolve_step(step)
-  out(f"{workdir}: step {step}, dims {min(dims)}..{max(dims)} "
-      f"({len(dims)}), {seeds} draws per member, dim and beta")
+  out(f"{workdir}: step {step}, {len(dims)} dims, {seeds} draws per member, "
+      "dim and beta")
   records = generalization.evaluate_dims(
       run, dims, betas=betas, seeds=seeds, step=step, labels=labels,
       progress=lambda line: out(f"[{time.time() - start:5.0f} s] {line}"))

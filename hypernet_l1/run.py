@@ -15,6 +15,7 @@ from typing import Callable
 import jax
 import ml_collections
 
+from hypernet_l1 import arguments
 from hypernet_l1 import checkpointing
 from hypernet_l1 import generator
 from hypernet_l1 import layout
@@ -133,10 +134,8 @@ class Run:
     grid mode `beta` also picks the member trained nearest it
     (`layout.member_for`).
     """
-    if n < 1:
-      raise ValueError(f"n must be >= 1, got {n}")
-    if beta <= 0:
-      raise ValueError(f"beta must be > 0, got {beta}")
+    arguments.at_least_one(n, "n")
+    arguments.positive_beta(beta)
     e = layout.member_for(self.config, beta, member)
     out = sweep.score(self.frozen_config, self.params(step), [e], [beta],
                       [n], [seed], classify=False, keep_nets=True)

@@ -31,14 +31,6 @@ from hypernet_l1.target import TargetNet
 METRICS = ("rel_rms", "fvu", "complexity")
 
 
-def draw_seeds(seeds) -> np.ndarray:
-  """`seeds` draws (an int: seeds 0..seeds-1) or the given draw seeds."""
-  seeds_D = np.arange(seeds) if np.ndim(seeds) == 0 else np.asarray(seeds)
-  if seeds_D.size == 0:
-    raise ValueError(f"need at least one draw seed, got {seeds}")
-  return seeds_D
-
-
 # LLVM -O0: this program runs once per evaluation, on a few draws; at -O3 it
 # took 9 s instead of 1.2 s, nearly all of it compiling.
 @functools.partial(jax.jit, static_argnums=(0, 2),

@@ -4,12 +4,12 @@ import sys
 
 from absl import logging
 
-from hypernet_l1 import reports
+from hypernet_l1 import arguments
 from hypernet_l1 import run as run_lib
 
 
 def numbers(values, kind, name):
-  """A comma-list flag as numbers, or a `reports.UsageError` naming it."""
+  """A comma-list flag as numbers, or an `arguments.UsageError` naming it."""
   if values is None:
     return None
   try:
@@ -17,8 +17,8 @@ def numbers(values, kind, name):
   except ValueError:
     parsed = []
   if not parsed:
-    raise reports.UsageError(f"--{name} must be a comma list of numbers, got "
-                             f"{','.join(values)!r}")
+    raise arguments.UsageError(f"--{name} must be a comma list of numbers, "
+                               f"got {','.join(values)!r}")
   return parsed
 
 
@@ -30,10 +30,8 @@ def parse_dims(text: str) -> list[int]:
       lo, _, hi = part.partition("-")
       dims.update(range(int(lo), int(hi or lo) + 1))
   except ValueError:
-    raise reports.UsageError(f"--dims must be numbers and ranges like "
-                             f"2-64,80, got {text!r}") from None
-  if not dims or min(dims) < 1:
-    raise reports.UsageError(f"--dims must name dimensions >= 1, got {text!r}")
+    raise arguments.UsageError(f"--dims must be numbers and ranges like "
+                               f"2-64,80, got {text!r}") from None
   return sorted(dims)
 
 
@@ -43,6 +41,6 @@ def run_reporting(fn) -> None:
   logging.set_verbosity(logging.ERROR)
   try:
     fn(lambda line: print(line, flush=True))
-  except (run_lib.RunError, reports.UsageError) as e:
+  except (run_lib.RunError, arguments.UsageError) as e:
     print(f"error: {e}", file=sys.stderr, flush=True)
     sys.exit(2)

@@ -13,6 +13,7 @@ import pytest
 
 import hypernet_l1 as hl1
 from hypernet_l1 import analysis
+from hypernet_l1 import arguments
 from hypernet_l1 import evaluation
 from hypernet_l1 import generator
 from hypernet_l1 import labels
@@ -249,14 +250,20 @@ def test_reanalysis_leaves_no_stale_optional_output(tiny_run, tmp_path,
 
 
 def test_launcher_rejects_bad_flags_and_workdirs(tiny_run, tmp_path):
-  with pytest.raises(reports.UsageError, match="no checkpoint at steps"):
+  with pytest.raises(arguments.UsageError, match="no checkpoint at steps"):
     reports.write_analysis(tiny_run, steps=[7])
-  with pytest.raises(reports.UsageError, match="at least one"):
+  with pytest.raises(arguments.UsageError, match="at least one"):
     reports.write_analysis(tiny_run, steps=[])
-  with pytest.raises(reports.UsageError, match="positive"):
+  with pytest.raises(arguments.UsageError, match="positive"):
     reports.write_analysis(tiny_run, betas=[0.0])
-  with pytest.raises(reports.UsageError, match="positive"):
+  with pytest.raises(arguments.UsageError, match="positive"):
     reports.write_analysis(tiny_run, betas=[])
+  with pytest.raises(arguments.UsageError, match="at least one draw"):
+    reports.write_analysis(tiny_run, seeds=0)
+  with pytest.raises(arguments.UsageError, match="n must be >= 1"):
+    reports.write_analysis(tiny_run, n=0)
+  with pytest.raises(arguments.UsageError, match="dims must be"):
+    reports.write_generalization(tiny_run, dims=[0, 4])
   with pytest.raises(RunError, match="no such directory"):
     reports.write_analysis(os.path.join(tiny_run, "nowhere"))
   shutil.copy(os.path.join(tiny_run, "config.json"), tmp_path)
