@@ -35,37 +35,37 @@ def features(record: dict) -> np.ndarray:
   return np.clip(np.asarray(values, np.float64), -1.5, 2.0)
 
 
-def _kmeans(x_NxF: np.ndarray, k: int, seed: int = 0,
+def _kmeans(x_RxF: np.ndarray, k: int, seed: int = 0,
             iters: int = 100) -> np.ndarray:
   """Cluster index per point: Lloyd's k-means from a k-means++ start."""
   rng = np.random.default_rng(seed)
-  centres = [x_NxF[rng.integers(len(x_NxF))]]
+  centres = [x_RxF[rng.integers(len(x_RxF))]]
   for _ in range(1, k):
-    d2 = np.min([np.sum((x_NxF - c) ** 2, axis=1) for c in centres], axis=0)
+    d2 = np.min([np.sum((x_RxF - c) ** 2, axis=1) for c in centres], axis=0)
     if d2.sum() == 0:
       break
-    centres.append(x_NxF[rng.choice(len(x_NxF), p=d2 / d2.sum())])
+    centres.append(x_RxF[rng.choice(len(x_RxF), p=d2 / d2.sum())])
   centres = np.array(centres)
-  assign = np.zeros(len(x_NxF), int)
+  assign = np.zeros(len(x_RxF), int)
   for _ in range(iters):
-    dist = np.sum((x_NxF[:, None] - centres[None]) ** 2, axis=2)
+    dist = np.sum((x_RxF[:, None] - centres[None]) ** 2, axis=2)
     new = np.argmin(dist, axis=1)
     if np.array_equal(new, assign) and _ > 0:
       break
     assign = new
-    centres = np.array([x_NxF[assign == c].mean(0) if np.any(assign == c)
+    centres = np.array([x_RxF[assign == c].mean(0) if np.any(assign == c)
                         else centres[c] for c in range(len(centres))])
   return assign
 
 
-def silhouette(x_NxF: np.ndarray, assign: np.ndarray) -> float:
+def silhouette(x_RxF: np.ndarray, assign: np.ndarray) -> float:
   """Mean silhouette score (-1..1); 0 for a single cluster."""
   ids = np.unique(assign)
   if len(ids) < 2:
     return 0.0
-  dist = np.sqrt(np.sum((x_NxF[:, None] - x_NxF[None]) ** 2, axis=2))
+  dist = np.sqrt(np.sum((x_RxF[:, None] - x_RxF[None]) ** 2, axis=2))
   scores = []
-  for i in range(len(x_NxF)):
+  for i in range(len(x_RxF)):
     own = assign == assign[i]
     if own.sum() == 1:
       scores.append(0.0)
@@ -76,24 +76,24 @@ def silhouette(x_NxF: np.ndarray, assign: np.ndarray) -> float:
   return float(np.mean(scores))
 
 
-def assign_clusters(x_NxF: np.ndarray, max_scored: int = 600) -> np.ndarray:
+def assign_clusters(x_RxF: np.ndarray, max_scored: int = 600) -> np.ndarray:
   """Cluster per point; the k in 1..MAX_CLUSTERS with the best silhouette
   among splits whose centres are `MIN_SEPARATION` apart.
 
   The silhouette is scored on at most `max_scored` points (a fixed random
-  subset): it costs `N^2` distances.
+  subset): it costs `R^2` distances.
   """
-  scored = np.arange(len(x_NxF))
+  scored = np.arange(len(x_RxF))
   if len(scored) > max_scored:
     scored = np.random.default_rng(0).choice(scored, max_scored, replace=False)
-  best, best_score = np.zeros(len(x_NxF), int), MIN_SILHOUETTE
-  for k in range(2, min(MAX_CLUSTERS, len(x_NxF) - 1) + 1):
-    assign = _kmeans(x_NxF, k)
-    centres = np.array([x_NxF[assign == c].mean(0) for c in np.unique(assign)])
+  best, best_score = np.zeros(len(x_RxF), int), MIN_SILHOUETTE
+  for k in range(2, min(MAX_CLUSTERS, len(x_RxF) - 1) + 1):
+    assign = _kmeans(x_RxF, k)
+    centres = np.array([x_RxF[assign == c].mean(0) for c in np.unique(assign)])
     gaps = np.sqrt(np.sum((centres[:, None] - centres[None]) ** 2, axis=2))
     if np.min(gaps + np.eye(len(centres)) * 1e9) < MIN_SEPARATION:
       continue
-    score = silhouette(x_NxF[scored], assign[scored])
+    score = silhouette(x_RxF[scored], assign[scored])
     if score > best_score:
       best, best_score = assign, score
   # Number clusters by size, largest first.
@@ -114,13 +114,13 @@ def find(records: list[dict], label: str = "other") -> list[dict]:
   chosen = [r for r in final if r["label"] == label]
   if not chosen:
     return []
-  x_NxF = np.stack([features(r) for r in chosen])
-  assign = assign_clusters(x_NxF)
+  x_RxF = np.stack([features(r) for r in chosen])
+  assign = assign_clusters(x_RxF)
   out = []
   for c in range(assign.max() + 1):
     members = np.flatnonzero(assign == c)
-    centre = x_NxF[members].mean(0)
-    nearest = members[np.argmin(np.sum((x_NxF[members] - centre) ** 2, 1))]
+    centre = x_RxF[members].mean(0)
+    nearest = members[np.argmin(np.sum((x_RxF[members] - centre) ** 2, 1))]
     betas = [chosen[i]["beta"] for i in members]
     out.append({
         "cluster": c, "size": len(members),

@@ -37,7 +37,7 @@ def l1(heads: WeightHeads, eps, mask, settings: Settings, train: bool):
   return weight, jnp.sum(jnp.abs(weight))
 
 
-def test_gate(gate_logit: jax.Array) -> jax.Array:
+def deterministic_gate(gate_logit: jax.Array) -> jax.Array:
   """The deterministic hard-concrete gate of a trained net (Louizos et al.,
   eq. 13): `clip(sigmoid(logit) (zeta - gamma) + gamma, 0, 1)`, exactly 0
   for `logit <= -2.4` and exactly 1 for `logit >= 2.4`."""
@@ -82,14 +82,14 @@ def l0(heads: WeightHeads, eps, mask, settings: Settings, train: bool):
   logit: the expected count's own gradient, `sigmoid'`, is 5e-4 at logit 6
   and 1e-6 at 13, so gates that the error had opened never felt the count
   again and L0 did not respond to beta (docs/results.md). Otherwise
-  (evaluation, analysis) the gate is `test_gate` and the cost is the exact
+  (evaluation, analysis) the gate is `deterministic_gate` and the cost is the exact
   number of non-zero weights. `B = 0` is the plain hard-concrete: unbounded
   logits and the expected count's own gradient.
   """
   bound = settings.gate_bound
   logit = bounded(heads.gate_logit, bound) if bound else heads.gate_logit
   if not train:
-    weight = heads.mean * test_gate(logit) * mask
+    weight = heads.mean * deterministic_gate(logit) * mask
     return weight, jnp.sum((weight != 0) * mask)
   u = jnp.clip(jax.scipy.stats.norm.cdf(eps), 1e-6, 1.0 - 1e-6)
   s = jax.nn.sigmoid((jnp.log(u) - jnp.log1p(-u) + logit) / L0_TEMPERATURE)

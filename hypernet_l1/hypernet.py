@@ -6,7 +6,7 @@ told which edge is their own. The other slots hold *free* units with codes of
 their own, so that units unlike their siblings (a linear correction unit,
 dense convexity units) can be generated. Every edge weight `W1[(r, a), i]`
 comes from one edge MLP applied to all (unit, input) pairs at once; pooled
-context (masked mean over inputs, `log beta`, `1/n`) tells each unit about the
+context (masked mean over inputs, `log beta`, `8/n`) tells each unit about the
 whole network. All inputs are treated alike, so the distribution of generated
 networks is symmetric under permuting inputs.
 """
@@ -72,7 +72,7 @@ class HyperNet(nn.Module):
     in_mask_N = jnp.arange(num_inputs) < n
     n_float = n.astype(jnp.float32)
 
-    embed_NxW = MLP(w, w, name="input_embed")(noise.input_code_NxD)
+    embed_NxW = MLP(w, w, name="input_embed")(noise.input_code_NxC)
     pooled_W = jnp.sum(embed_NxW * in_mask_N[:, None], 0) / n_float
     lo, hi = self.log_beta_range
     t = 2.0 * (log_beta - lo) / (hi - lo) - 1.0
@@ -89,7 +89,7 @@ class HyperNet(nn.Module):
       sign_KxN = sign_KxN.at[1].set(-sign_KxN[0])
     unit_in_KxNx_ = jnp.concatenate([
         jnp.where(is_tied_K[:, None, None], embed_NxW[None], 0.0),
-        noise.unit_code_KxNxD,
+        noise.unit_code_KxNxC,
         sign_KxN[..., None],
         jnp.broadcast_to(context_W, (num_slots, num_inputs, w)),
     ], axis=-1)

@@ -1,27 +1,27 @@
 """Hypernetwork parameters that vary with beta: one generator for every beta.
 
-With `model.num_knots = K > 1` the hypernetwork's parameters are a function
+With `model.num_knots = J > 1` the hypernetwork's parameters are a function
 of log beta,
 
-    theta(beta) = base + sum_k c_k(t) knots_k,   t = scaled log beta in [-1, 1],
+    theta(beta) = base + sum_j c_j(t) knots_j,   t = scaled log beta in [-1, 1],
 
 evaluated per generated network before `HyperNet.apply`
 (`generator.generate_from_noise`). A generator whose parameters are shared
 across beta carries the algorithm that forms first across its whole range
 (docs/results.md, "One generator for every beta"); once networks at distant
 betas stop pulling on the same parameters, one generator holds the three
-phases. `model.beta_map` picks the coefficients `c_k` and the base:
+phases. `model.beta_map` picks the coefficients `c_j` and the base:
 
-- `"hat"`: piecewise-linear interpolation between `K` knots spaced evenly in
+- `"hat"`: piecewise-linear interpolation between `J` knots spaced evenly in
   log beta (hat functions, each network touches two knots), no base:
-  `theta(beta_k) = knots_k` exactly.
+  `theta(beta_j) = knots_j` exactly.
 - `"delta"`: a shared base plus hat-weighted deltas (initialised at zero), so
   what every beta needs trains on every network.
-- `"mlp"`: a shared base plus `K` learned directions mixed by a small MLP of
-  `t`: a Pareto hyper-hypernetwork (Navon et al. 2021) of rank `K`.
+- `"mlp"`: a shared base plus `J` learned directions mixed by a small MLP of
+  `t`: a Pareto hyper-hypernetwork (Navon et al. 2021) of rank `J`.
 
 Top-level parameters named in `model.fixed_params` do not vary with beta.
-`K = 1` is the plain parameter tree: the beta-shared generator, bit for bit.
+`J = 1` is the plain parameter tree: the beta-shared generator, bit for bit.
 """
 
 import jax
@@ -44,9 +44,9 @@ def scaled_log_beta(config, log_beta):
 
 
 def hat_weights(num_knots: int, t):
-  """`[K]` hat functions of `t` at knots spaced evenly on [-1, 1] (sum 1)."""
-  knots_K = np.linspace(-1.0, 1.0, num_knots)
-  return jnp.maximum(0.0, 1.0 - jnp.abs(t - knots_K) * (num_knots - 1) / 2.0)
+  """`[J]` hat functions of `t` at knots spaced evenly on [-1, 1] (sum 1)."""
+  knots_J = np.linspace(-1.0, 1.0, num_knots)
+  return jnp.maximum(0.0, 1.0 - jnp.abs(t - knots_J) * (num_knots - 1) / 2.0)
 
 
 def sample_log_betas(config, key, num: int, log_beta_lo, log_beta_hi):
@@ -86,12 +86,12 @@ def init(config, init_one, key):
   fixed, varying = _split(config, init_one(base_key))
   if config.model.beta_map == "hat":
     if config.model.knot_init == "independent":
-      _, varying_K = _split(config, jax.vmap(init_one)(
+      _, varying_J = _split(config, jax.vmap(init_one)(
           jax.random.split(knots_key, num_knots)))
     else:
-      varying_K = jax.tree.map(
+      varying_J = jax.tree.map(
           lambda a: jnp.broadcast_to(a, (num_knots, *a.shape)), varying)
-    return {"fixed": fixed, "knots": varying_K}
+    return {"fixed": fixed, "knots": varying_J}
   state = {"fixed": fixed, "base": varying,
            "knots": jax.tree.map(
                lambda a: jnp.zeros((num_knots, *a.shape), a.dtype), varying)}
@@ -107,7 +107,7 @@ def init(config, init_one, key):
 
 
 def coefficients(config, state, log_beta):
-  """`[K]` weights `c_k` of the knots at `log_beta`."""
+  """`[J]` weights `c_j` of the knots at `log_beta`."""
   t = scaled_log_beta(config, log_beta)
   if config.model.beta_map == "mlp":
     coef = state["coef"]
@@ -119,14 +119,14 @@ def at(config, state, log_beta):
   """The hypernetwork's parameters at `log_beta` (a scalar)."""
   if not varies(config):
     return state
-  c_K = coefficients(config, state, log_beta)
+  c_J = coefficients(config, state, log_beta)
   stacked = state["knots"]
   if "base" in state:
     # One weighted sum over [base, knots] with the base's weight 1: under
     # `vmap` over networks the stack does not depend on the network, so it
     # is built once per step, and the per-network work is that of "hat".
-    c_K = jnp.concatenate([jnp.ones(1, c_K.dtype), c_K])
+    c_J = jnp.concatenate([jnp.ones(1, c_J.dtype), c_J])
     stacked = jax.tree.map(lambda b, k: jnp.concatenate([b[None], k]),
                            state["base"], stacked)
-  varying = jax.tree.map(lambda a: jnp.tensordot(c_K, a, axes=1), stacked)
+  varying = jax.tree.map(lambda a: jnp.tensordot(c_J, a, axes=1), stacked)
   return {**state["fixed"], **varying}

@@ -17,9 +17,9 @@ import numpy as np
 
 
 class Noise(NamedTuple):
-  """One network's randomness, padded to `N` inputs (`K` = hidden units per input)."""
-  input_code_NxD: jax.Array   # the random identity of input i
-  unit_code_KxNxD: jax.Array  # own code of unit (slot r, index a)
+  """One network's randomness, padded to `N` inputs."""
+  input_code_NxC: jax.Array   # the random identity of input i
+  unit_code_KxNxC: jax.Array  # own code of unit (slot r, index a)
   slot_sign_KxN: jax.Array    # +-1 per unit: symmetry breaking drawn from the key
   eps_w1_KxNxN: jax.Array     # standard normal per edge (unit (r, a), input i)
   eps_w2_KxN: jax.Array       # standard normal per output weight
@@ -55,11 +55,11 @@ def draw_noise(key: jax.Array, num_inputs: int, hidden_per_input: int,
     return (jax.random.normal(code_key, (code_dim,)),
             jax.vmap(per_unit)(unit_keys))
 
-  code_NxD, (unit_NxKxD, sign_NxK, eps_NxKxN, eps2_NxK) = jax.vmap(per_input)(
+  code_NxC, (unit_NxKxC, sign_NxK, eps_NxKxN, eps2_NxK) = jax.vmap(per_input)(
       jnp.arange(num_inputs))
   return Noise(
-      input_code_NxD=code_NxD,
-      unit_code_KxNxD=jnp.swapaxes(unit_NxKxD, 0, 1),
+      input_code_NxC=code_NxC,
+      unit_code_KxNxC=jnp.swapaxes(unit_NxKxC, 0, 1),
       slot_sign_KxN=sign_NxK.T,
       eps_w1_KxNxN=jnp.swapaxes(eps_NxKxN, 0, 1),
       eps_w2_KxN=eps2_NxK.T,
@@ -73,8 +73,8 @@ def _draw_bulk(key, num_inputs, hidden_per_input, code_dim) -> Noise:
   call instead of five: the step's random numbers cost a tenth of it when
   drawn piecewise.
   """
-  shapes = Noise(input_code_NxD=(num_inputs, code_dim),
-                 unit_code_KxNxD=(hidden_per_input, num_inputs, code_dim),
+  shapes = Noise(input_code_NxC=(num_inputs, code_dim),
+                 unit_code_KxNxC=(hidden_per_input, num_inputs, code_dim),
                  slot_sign_KxN=(hidden_per_input, num_inputs),
                  eps_w1_KxNxN=(hidden_per_input, num_inputs, num_inputs),
                  eps_w2_KxN=(hidden_per_input, num_inputs))
@@ -93,8 +93,8 @@ def first_inputs(noise: Noise, num_inputs: int) -> Noise:
   so one draw at the largest size serves every smaller one.
   """
   return Noise(
-      input_code_NxD=noise.input_code_NxD[:num_inputs],
-      unit_code_KxNxD=noise.unit_code_KxNxD[:, :num_inputs],
+      input_code_NxC=noise.input_code_NxC[:num_inputs],
+      unit_code_KxNxC=noise.unit_code_KxNxC[:, :num_inputs],
       slot_sign_KxN=noise.slot_sign_KxN[:, :num_inputs],
       eps_w1_KxNxN=noise.eps_w1_KxNxN[:, :num_inputs, :num_inputs],
       eps_w2_KxN=noise.eps_w2_KxN[:, :num_inputs],
@@ -104,8 +104,8 @@ def first_inputs(noise: Noise, num_inputs: int) -> Noise:
 def permute_inputs(noise: Noise, perm_N: jax.Array) -> Noise:
   """The noise of the same network with its inputs relabelled by `perm_N`."""
   return Noise(
-      input_code_NxD=noise.input_code_NxD[perm_N],
-      unit_code_KxNxD=noise.unit_code_KxNxD[:, perm_N],
+      input_code_NxC=noise.input_code_NxC[perm_N],
+      unit_code_KxNxC=noise.unit_code_KxNxC[:, perm_N],
       slot_sign_KxN=noise.slot_sign_KxN[:, perm_N],
       eps_w1_KxNxN=noise.eps_w1_KxNxN[:, perm_N][:, :, perm_N],
       eps_w2_KxN=noise.eps_w2_KxN[:, perm_N],

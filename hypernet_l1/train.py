@@ -118,17 +118,17 @@ def member_loss(config, params, key, member_log_beta, step):
     dim_key, beta_key, net_key, x_key = jax.random.split(
         jax.random.fold_in(key, bucket_index), 4)
     num_nets = config.nets_per_bucket
-    n_T = jax.random.choice(dim_key, jnp.asarray(dims), (num_nets,))
-    log_beta_T = knots.sample_log_betas(config, beta_key, num_nets,
+    n_G = jax.random.choice(dim_key, jnp.asarray(dims), (num_nets,))
+    log_beta_G = knots.sample_log_betas(config, beta_key, num_nets,
                                         log_beta_lo, log_beta_hi)
     if layout.trains_at_grid_betas(config):
-      log_beta_T = jnp.full((num_nets,), jnp.clip(
+      log_beta_G = jnp.full((num_nets,), jnp.clip(
           member_log_beta, log_beta_lo, log_beta_hi))
     x_BxN = task.sample_inputs(x_key, (config.batch_size, num_inputs))
-    obj_T, aux = jax.vmap(
+    obj_G, aux = jax.vmap(
         lambda k, n, lb: network_objective(config, params, k, n, lb, x_BxN))(
-            jax.random.split(net_key, num_nets), n_T, log_beta_T)
-    objectives.append(obj_T)
+            jax.random.split(net_key, num_nets), n_G, log_beta_G)
+    objectives.append(obj_G)
     fvus.append(aux["fvu"])
     costs.append(aux["complexity"])
   loss = jnp.mean(jnp.concatenate(objectives))

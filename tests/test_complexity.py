@@ -61,7 +61,7 @@ def test_l0_closed_gate_gives_exact_zero():
     np.testing.assert_allclose(cost, 0.0122 if train else 0.0, atol=2e-4)
 
 
-def test_l0_test_gate_is_deterministic_and_counts_exact_non_zeros():
+def test_l0_deterministic_gate_counts_exact_non_zeros():
   """Louizos et al. eq. 13: clip(sigmoid(logit) (zeta - gamma) + gamma, 0, 1),
   whatever the noise; the cost is then the exact number of non-zero weights."""
   logits = [-3.0, -2.0, 0.0, 2.0, 3.0]

@@ -178,7 +178,7 @@ def test_edge_knots_get_the_mass_of_inner_ones_when_asked(tiny_config,
   log_beta = knots.sample_log_betas(config, jax.random.key(0), 200_000,
                                     jnp.float32(lo), jnp.float32(hi))
   assert np.float32(lo) <= log_beta.min() and log_beta.max() <= np.float32(hi)
-  mass_K = jax.vmap(lambda lb: knots.hat_weights(
+  mass_J = jax.vmap(lambda lb: knots.hat_weights(
       5, knots.scaled_log_beta(config, lb)))(log_beta).mean(0)
-  ratio = float(mass_K[0] / mass_K[2])
-  assert abs(ratio - (1.0 if edge_mass else 0.5)) < 0.03, mass_K
+  ratio = float(mass_J[0] / mass_J[2])
+  assert abs(ratio - (1.0 if edge_mass else 0.5)) < 0.03, mass_J
