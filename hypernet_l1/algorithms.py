@@ -62,9 +62,9 @@ def _swish64(z: np.ndarray) -> np.ndarray:
   return z / (1.0 + np.exp(-z))
 
 
-def _fit_output(h_PxW: np.ndarray, y_P: np.ndarray) -> tuple[float, float]:
+def _fit_output(h_PxM: np.ndarray, y_P: np.ndarray) -> tuple[float, float]:
   """Least-squares `(a, b)` of `y ~ a sum_j h_j + b`."""
-  features_Px2 = np.stack([h_PxW.sum(1), np.ones(len(y_P))], axis=1)
+  features_Px2 = np.stack([h_PxM.sum(1), np.ones(len(y_P))], axis=1)
   (a, b), *_ = np.linalg.lstsq(features_Px2, y_P, rcond=None)
   return float(a), float(b)
 

@@ -38,6 +38,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from hypernet_l1 import evaluation
 from hypernet_l1 import labels
 from hypernet_l1 import tasks
 from hypernet_l1.target import TargetNet
@@ -279,7 +280,7 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
       "dense_sign": dense_sign,
       "fit_corr": fit_corr,
       "output_var": jnp.var(f_P) / (jnp.var(y_P) + tiny),
-      "fvu": jnp.mean((f_P - y_P) ** 2) / jnp.var(y_P),
+      "fvu": evaluation.fvu(f_P, y_P, task, n),
   }
 
 

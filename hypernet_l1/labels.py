@@ -59,10 +59,18 @@ def family(name: str) -> str:
   return BY_NAME[name].family
 
 
+# Registry order of every label and family: `majority` breaks ties by it.
+_ORDER = {k: i for i, k in enumerate(dict.fromkeys(
+    k for label in REGISTRY for k in (label.name, label.family)))}
+
+
 def majority(names: Iterable[str]) -> tuple[str, int]:
-  """The most frequent of `names` and its count; a tie goes to the one seen
-  first (`collections.Counter.most_common`)."""
-  return collections.Counter(names).most_common(1)[0]
+  """The most frequent of `names` (labels or families) and its count; a tie
+  goes to the one first in `REGISTRY` (a name it does not hold, such as the
+  empty label of unclassified records, last), whatever order they come in."""
+  counts = collections.Counter(names)
+  best = min(counts, key=lambda k: (-counts[k], _ORDER.get(k, len(_ORDER))))
+  return best, counts[best]
 
 
 def in_order(names) -> list[str]:

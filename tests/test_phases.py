@@ -132,9 +132,10 @@ def test_final_summary_shares_and_settling_steps():
   assert "convexity     found at 1 betas" in summary
 
 
-def test_a_tie_goes_to_the_label_seen_first():
-  assert labels.majority(["pudding_pos", "double_sided"]) == ("pudding_pos", 1)
+def test_a_tie_goes_to_registry_order_whatever_the_order_seen():
+  assert labels.majority(["pudding_pos", "double_sided"]) == ("double_sided", 1)
   assert labels.majority(["double_sided", "pudding_pos"]) == ("double_sided", 1)
+  assert labels.majority(["convexity", "pudding"]) == ("pudding", 1)
 
 
 def test_every_majority_is_labels_majority(monkeypatch, tiny_config,
