@@ -176,17 +176,32 @@ class _DropReadOnlyNotices(py_logging.Filter):
     return not record.getMessage().startswith(_READ_ONLY_NOTICES)
 
 
+class _DropAbandonedReads(py_logging.Filter):
+  """The same abandoned reads (`_drop_closed_loop_errors`) also reach
+  asyncio's "Task exception was never retrieved" log, with a traceback,
+  whenever their task is garbage-collected: those records are dropped."""
+
+  def filter(self, record: py_logging.LogRecord) -> bool:
+    message = record.getMessage()
+    return not (message.startswith("Task exception was never retrieved")
+                and "async_deserialize" in message)
+
+
 class _ReaderHooks:
   """The process-wide hooks checkpoint readers need, held while one is open.
 
-  `sys.unraisablehook` drops `_drop_closed_loop_errors`, and absl's logger
-  filters `_READ_ONLY_NOTICES`; both are installed when the first
-  `Checkpointer` opens and removed when the last one closes, so nothing
-  outlives them (a notebook that imports the package keeps its own hooks).
+  `sys.unraisablehook` drops `_drop_closed_loop_errors`, absl's logger
+  filters `_READ_ONLY_NOTICES` and asyncio's `_DropAbandonedReads`; they
+  are installed when the first `Checkpointer` opens and removed when the
+  last one closes, so nothing outlives them (a notebook that imports the
+  package keeps its own hooks). A launcher, whose process is the analysis,
+  holds them for its whole life (`hold_reader_hooks`): an abandoned read's
+  task may be collected after its reader closed.
   """
   _open = 0
   _previous_hook = None
-  _filter = _DropReadOnlyNotices()
+  _filters = (("absl", _DropReadOnlyNotices()),
+              ("asyncio", _DropAbandonedReads()))
 
   @classmethod
   def acquire(cls) -> None:
@@ -194,7 +209,8 @@ class _ReaderHooks:
       cls._previous_hook = previous = sys.unraisablehook
       sys.unraisablehook = lambda u: (None if _drop_closed_loop_errors(u)
                                       else previous(u))
-      py_logging.getLogger("absl").addFilter(cls._filter)
+      for name, log_filter in cls._filters:
+        py_logging.getLogger(name).addFilter(log_filter)
     cls._open += 1
 
   @classmethod
@@ -202,7 +218,13 @@ class _ReaderHooks:
     cls._open -= 1
     if cls._open == 0:
       sys.unraisablehook = cls._previous_hook
-      py_logging.getLogger("absl").removeFilter(cls._filter)
+      for name, log_filter in cls._filters:
+        py_logging.getLogger(name).removeFilter(log_filter)
+
+
+def hold_reader_hooks() -> None:
+  """Keeps the readers' hooks (`_ReaderHooks`) for the rest of the process."""
+  _ReaderHooks.acquire()
 
 
 class Checkpointer:

@@ -5,6 +5,7 @@ import sys
 from absl import logging
 
 from hypernet_l1 import arguments
+from hypernet_l1 import checkpointing
 from hypernet_l1 import run as run_lib
 
 
@@ -39,6 +40,7 @@ def run_reporting(fn) -> None:
   """Calls `fn(out)`; a user error becomes one `error:` line and exit 2."""
   # Orbax logs every read at INFO and each read-only open as a WARNING.
   logging.set_verbosity(logging.ERROR)
+  checkpointing.hold_reader_hooks()
   try:
     fn(lambda line: print(line, flush=True))
   except (run_lib.RunError, arguments.UsageError) as e:

@@ -120,14 +120,25 @@ def test_run_saved_on_two_devices_opens_on_one(tiny_run):
 
 def test_a_run_closes_its_reader_as_a_context_manager(tiny_run):
   """...and leaves no process-wide hook behind it."""
-  absl_filters = list(logging.getLogger("absl").filters)
+  filters = {name: list(logging.getLogger(name).filters)
+             for name in ("absl", "asyncio")}
   hook = sys.unraisablehook  # pytest's own, or an open reader's
   with hl1.load_run(tiny_run) as run:
     run.generate(n=6, beta=1e-3)  # bucket 8: compiled by earlier tests
     assert "_checkpointer" in vars(run)  # opened by the first read
+    # While it is open, an abandoned read's asyncio report is dropped and
+    # any other asyncio record kept.
+    asyncio_log = logging.getLogger("asyncio")
+    record = lambda msg: asyncio_log.makeRecord(
+        "asyncio", logging.ERROR, __file__, 0, msg, (), None)
+    assert not asyncio_log.filter(record(
+        "Task exception was never retrieved\nfuture: <Task finished "
+        "coro=<async_deserialize() done>>"))
+    assert asyncio_log.filter(record("Task exception was never retrieved"))
   assert "_checkpointer" not in vars(run)
   assert sys.unraisablehook is hook
-  assert logging.getLogger("absl").filters == absl_filters
+  assert {name: logging.getLogger(name).filters
+          for name in ("absl", "asyncio")} == filters
   logged = run.metrics()
   assert [row["step"] for row in logged] == list(
       range(run.config.log_every, run.config.num_steps + 1,
