@@ -33,9 +33,14 @@ def relu_k(z: jax.Array, k: float) -> jax.Array:
   return swish(k * z) / k
 
 
+def _width(n: int, m: int | None) -> int:
+  """Hidden units: `m`, or the generated networks' `3 n` by default."""
+  return 3 * n if m is None else m
+
+
 def _empty(n: int, m: int | None):
   """Zero (all-dead) `W1, b1, w2` for an `n -> m -> 1` net, and `m`."""
-  m = 3 * n if m is None else m
+  m = _width(n, m)
   zeros = lambda *shape: np.zeros(shape, np.float32)
   return zeros(m, n), zeros(m), zeros(m), m
 
@@ -155,19 +160,27 @@ def convexity(n: int, key: jax.Array, scale: float = 1.0, bias: float = -1.0,
   return _as_net(w1_MxN, b1_M, w2_M, b2)
 
 
-def _unit_per_input(n: int, scale: float, bias: float, sign, n_fit: int,
-                    m: int | None) -> TargetNet:
-  """`c + a sum_i swish(bias + k s_i x_i)`, `k = scale`, with the least-squares
-  `a, c` on `U[-1, 1]^n`: one unit per input and nothing else."""
+def _pieces_per_input(n: int, scale: float, bias: float, weak: float, sign,
+                      n_fit: int, m: int | None) -> TargetNet:
+  """`c + a sum_i [swish(b + k s_i x_i) + w swish(b - k s_i x_i)]`, `k = scale`,
+  `w = weak`, with the least-squares `a, c` on `U[-1, 1]^n`: one unit per
+  input (units `0..n-1`), and its opposite (units `n..2n-1`) when `weak` is
+  not 0; nothing else."""
   sign_N = _signs(sign, n)
   w1_MxN, b1_M, w2_M, m = _empty(n, m)
   idx = np.arange(n)
   w1_MxN[idx, idx] = scale * sign_N
   b1_M[:n] = bias
   x_PxN = _uniform(n, n_fit)
-  a, b2 = _fit_output(_swish64(bias + scale * sign_N * x_PxN),
-                      np.abs(x_PxN).sum(1))
+  pieces_PxN = _swish64(bias + scale * sign_N * x_PxN)
+  if weak:
+    w1_MxN[n + idx, idx] = -scale * sign_N
+    b1_M[n:2 * n] = bias
+    pieces_PxN = pieces_PxN + weak * _swish64(bias - scale * sign_N * x_PxN)
+  a, b2 = _fit_output(pieces_PxN, np.abs(x_PxN).sum(1))
   w2_M[:n] = a
+  if weak:
+    w2_M[n:2 * n] = weak * a
   return _as_net(w1_MxN, b1_M, w2_M, b2)
 
 
@@ -184,7 +197,7 @@ def quadratic(n: int, scale: float = 0.3, sign=+1, n_fit: int = 8192,
   sign of each tied weight; units `n..m-1` are dead. Not in the paper:
   predicted for `l0` at medium beta (`docs/design.md`).
   """
-  return _unit_per_input(n, scale, U_STAR, sign, n_fit, m)
+  return _pieces_per_input(n, scale, U_STAR, 0.0, sign, n_fit, m)
 
 
 def lopsided(n: int, scale: float = LOPSIDED_SCALE,
@@ -205,21 +218,9 @@ def lopsided(n: int, scale: float = LOPSIDED_SCALE,
   (`docs/results.md`, "The lopsided algorithm"); `a` and `c` are the
   least-squares fit. Not in the paper.
   """
-  sign_N = _signs(sign, n)
-  w1_MxN, b1_M, w2_M, m = _empty(n, m)
-  if m < 2 * n:
+  if _width(n, m) < 2 * n:
     raise ValueError(f"lopsided needs m >= 2n, got m={m}, n={n}")
-  idx = np.arange(n)
-  w1_MxN[idx, idx] = scale * sign_N
-  w1_MxN[n + idx, idx] = -scale * sign_N
-  b1_M[:2 * n] = bias
-  x_PxN = _uniform(n, n_fit)
-  pair_PxN = (_swish64(bias + scale * sign_N * x_PxN)
-              + weak * _swish64(bias - scale * sign_N * x_PxN))
-  a, b2 = _fit_output(pair_PxN, np.abs(x_PxN).sum(1))
-  w2_M[:n] = a
-  w2_M[n:2 * n] = weak * a
-  return _as_net(w1_MxN, b1_M, w2_M, b2)
+  return _pieces_per_input(n, scale, bias, weak, sign, n_fit, m)
 
 
 def trivial(n: int, ripple: float = 0.0, seed: int = 0, n_fit: int = 8192,
