@@ -129,12 +129,25 @@ def phase_diagram(records: list[dict], path: str) -> None:
   _save(fig, path)
 
 
-def pareto(records: list[dict], path: str) -> None:
-  """FVU against complexity per input of the last step's networks, by label."""
+def pareto(records: list[dict], path: str, gaps: list[dict] = (),
+           families: dict[str, list[tuple[float, float]]] | None = None
+           ) -> None:
+  """FVU against complexity per input of the last step's networks, by label.
+
+  With `gaps` (`optimality.rows`) the optimal front's network at each beta
+  is drawn too (replica 0's floor), and with `families` (name -> `(C/n,
+  FVU)` points, `front.family_points`) each hand-built family's curve.
+  """
   final = phase_stats.final_records(records)
   last = final[0]["step"]
   fig = Figure(figsize=(7.5, 5))
   ax = fig.add_subplot()
+  for name, points in (families or {}).items():
+    cost_fvu = np.array(sorted(points))
+    style = "-" if len(cost_fvu) > 1 else "o"
+    ax.plot(cost_fvu[:, 0], cost_fvu[:, 1], style, lw=3, ms=9, alpha=0.25,
+            mfc="none", color=labels.color(_family_label(name)),
+            label=f"{name} (hand-built)")
   for k in _labels_in(final):
     pts = np.array([(r["complexity"], r["fvu"]) for r in final
                     if r["label"] == k])
@@ -148,16 +161,27 @@ def pareto(records: list[dict], path: str) -> None:
   for b, (c, f) in zip([betas[0], betas[-1]], [med[0], med[-1]]):
     ax.annotate(f"beta {b:.0e}", (c, f), fontsize=7, xytext=(4, 4),
                 textcoords="offset points")
+  optimum = [r for r in gaps if r["replica"] == gaps[0]["replica"]]
+  if optimum:
+    ax.plot([r["front_complexity"] for r in optimum],
+            [r["front_fvu"] for r in optimum], "o--", color="k", mfc="none",
+            ms=6, lw=0.8, label="optimal front, per beta")
   ax.set_yscale("log")
-  if min(r["complexity"] for r in final) > 0:
+  if min(min(r["complexity"] for r in final),
+         min((r["front_complexity"] for r in optimum), default=1.0)) > 0:
     ax.set_xscale("log")
   ax.set_xlabel("complexity per input")
   ax.set_ylabel("FVU (fixed evaluation inputs)")
   ax.set_title(f"error vs complexity at step {last}")
-  for handle in ax.legend(fontsize=8).legend_handles:
+  for handle in ax.legend(fontsize=7).legend_handles:
     handle.set_alpha(1.0)  # legend colours as the registry gives them
   fig.tight_layout()
   _save(fig, path)
+
+
+def _family_label(family: str) -> str:
+  """The first label of a family (its colour in figures)."""
+  return next(k.name for k in labels.REGISTRY if k.family == family)
 
 
 def _drawn_units(net: TargetNet, ordered: bool,

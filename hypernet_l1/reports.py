@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 from hypernet_l1 import clusters
 from hypernet_l1 import generalization
 from hypernet_l1 import layout
+from hypernet_l1 import optimality
 from hypernet_l1 import phase_stats
 from hypernet_l1 import phase_text
 from hypernet_l1 import phases
@@ -22,7 +23,8 @@ from hypernet_l1 import tasks
 
 
 # What `write_analysis` writes only when there is something to write.
-OPTIONAL_OUTPUTS = ("boundaries.csv", "clusters.csv", "clusters.png")
+OPTIONAL_OUTPUTS = ("boundaries.csv", "clusters.csv", "clusters.png",
+                    "optimality.csv")
 
 
 def _out_dir(workdir: str) -> str:
@@ -46,7 +48,9 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   last step), and `OPTIONAL_OUTPUTS` when there is something to write:
   `boundaries.csv` (where replicas change algorithm along beta),
   `clusters.csv` and `clusters.png` (the last step's unnamed networks
-  grouped, `clusters.py`). An earlier analysis's optional outputs are
+  grouped, `clusters.py`), and under `l1` and `l0` `optimality.csv` (per
+  replica and beta, the distance to the optimal front, `optimality.py`),
+  whose front `pareto.png` draws too. An earlier analysis's optional outputs are
   removed first.
   Returns the summary that it prints. Its arguments are checked where they
   enter the library (`phases.analyze_run`: `arguments.UsageError`).
@@ -66,6 +70,7 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   boundaries = phase_stats.phase_boundaries(records, replica_of)
   sequences = phase_stats.replica_sequences(records, replica_of)
   found = clusters.find(records)
+  gaps = optimality.rows(records, run.config)
   cluster_nets = phases.regenerate(run, [c["example"] for c in found])
   out_dir = _out_dir(workdir)
   for name in OPTIONAL_OUTPUTS:
@@ -76,7 +81,8 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   tables.write_rows(os.path.join(out_dir, "sequences.csv"), sequences)
   plots.training_curves(run.metrics(), os.path.join(out_dir, "training.png"))
   plots.phase_diagram(records, os.path.join(out_dir, "phase_diagram.png"))
-  plots.pareto(records, os.path.join(out_dir, "pareto.png"))
+  plots.pareto(records, os.path.join(out_dir, "pareto.png"), gaps,
+               optimality.family_curves(gaps, run.config))
   plots.draw_networks(
       {k: net for k, (_, net) in examples.items()},
       os.path.join(out_dir, "networks.png"),
@@ -87,6 +93,9 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   if boundaries:
     tables.write_rows(os.path.join(out_dir, "boundaries.csv"), boundaries)
     written.append("boundaries.csv")
+  if gaps:
+    tables.write_rows(os.path.join(out_dir, "optimality.csv"), gaps)
+    written.append("optimality.csv")
   if found:
     tables.write_rows(os.path.join(out_dir, "clusters.csv"),
                       clusters.csv_rows(found))
@@ -102,7 +111,8 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
                        phase_text.format_shares(shares),
                        phase_text.format_sequences(sequences),
                        phase_text.format_boundaries(boundaries),
-                       clusters.format_clusters(found)])
+                       clusters.format_clusters(found),
+                       optimality.format_gaps(gaps, run.config)])
   out(summary)
   return summary
 

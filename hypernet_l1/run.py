@@ -19,6 +19,7 @@ from hypernet_l1 import arguments
 from hypernet_l1 import checkpointing
 from hypernet_l1 import generator
 from hypernet_l1 import layout
+from hypernet_l1 import optimality
 from hypernet_l1 import sharding
 from hypernet_l1 import sweep
 from hypernet_l1.target import TargetNet
@@ -125,6 +126,13 @@ class Run:
       return []
     with open(path) as f:
       return [json.loads(line) for line in f if line.strip()]
+
+  def optimality(self, records: list[dict]) -> list[dict]:
+    """The distance of phase records (`phases.analyze_run(self)`) to the
+    optimal front, per replica and beta at their last step
+    (`optimality.rows`, what `launch.analyze` writes to `optimality.csv`);
+    `[]` under `kl`, which the front does not price."""
+    return optimality.rows(records, self.config)
 
   def generate(self, n: int, beta: float, seed: int = 0,
                step: int | None = None, member: int = 0) -> TargetNet:

@@ -1,0 +1,121 @@
+"""How far a run's networks are from the optimal front (`front.py`).
+
+Per replica and beta at the last step: the deployed networks' `J = FVU + beta
+C / n` (the median over draws), the front's `J` and family there, and the
+gap `log J(generated) - log J(front)`, in the units of the training loss.
+The front's accuracy floor is the replica's own median FVU at the lowest
+beta analysed, what its generator reaches when complexity hardly counts, and
+at most `FLOOR_CAP`: a replica that never learned the task is measured
+against a front that did.
+"""
+
+import collections
+
+import numpy as np
+
+from hypernet_l1 import front
+from hypernet_l1 import labels
+from hypernet_l1 import layout
+from hypernet_l1 import phase_stats
+
+# Gaps above this are reported, per replica, as where the run misses the front.
+GAP_REPORTED = 0.1
+FLOOR_CAP = 5e-3
+
+
+def has_front(config) -> bool:
+  return config.regularizer in front.MEASURES
+
+
+def rows(records: list[dict], config) -> list[dict]:
+  """One row per replica and beta of the last step's records (`phases.csv`
+  rows of one `n`); `[]` for a measure the front does not price (`kl`)."""
+  if not has_front(config):
+    return []
+  final = phase_stats.final_records(records)
+  dims = {r["dim"] for r in final}
+  if len(dims) != 1:
+    raise ValueError(f"optimality needs records of one n, got {sorted(dims)}")
+  n = dims.pop()
+  by_replica = collections.defaultdict(lambda: collections.defaultdict(list))
+  for r in final:
+    by_replica[layout.replica(config, r["member"])][r["beta"]].append(r)
+  out = []
+  for replica, by_beta in sorted(by_replica.items()):
+    floor = min(FLOOR_CAP, float(np.median(
+        [r["fvu"] for r in by_beta[min(by_beta)]])))
+    for beta, draws in sorted(by_beta.items()):
+      generated = float(np.median([r["fvu"] + beta * r["complexity"]
+                                   for r in draws]))
+      best = front.best(config.regularizer, beta, n, floor, config.task)
+      front_j = best.objective(beta, floor)
+      out.append({
+          "replica": replica, "beta": beta, "dim": n,
+          "label": labels.majority(r["label"] for r in draws)[0],
+          "objective": generated,
+          "fvu": float(np.median([r["fvu"] for r in draws])),
+          "complexity": float(np.median([r["complexity"] for r in draws])),
+          "front_family": best.family, "front_objective": front_j,
+          "front_fvu": max(best.fvu, floor), "front_complexity": best.cost,
+          "floor": floor, "gap": float(np.log(generated / front_j))})
+  return out
+
+
+def family_curves(rows_: list[dict], config) -> dict:
+  """Each hand-built family's `(C/n, FVU)` points at the rows' `n`
+  (`front.family_points`), for `plots.pareto`; `{}` without rows."""
+  if not rows_:
+    return {}
+  return {f.name: [(p.cost, p.fvu) for p in front.family_points(
+      config.regularizer, f.name, rows_[0]["dim"], config.task)]
+          for f in front.FAMILIES}
+
+
+def format_gaps(rows_: list[dict], config) -> str:
+  """Per replica: where its gap exceeds `GAP_REPORTED`, and the front's
+  sequence with its boundaries over the betas analysed."""
+  if not has_front(config):
+    return (f"optimal front: not priced for {config.regularizer} "
+            "(hypernet_l1/front.py says why)")
+  if not rows_:
+    return "optimal front: no records"
+  n = rows_[0]["dim"]
+  betas = sorted({r["beta"] for r in rows_})
+  lines = [f"distance to the optimal front ({config.regularizer}, n = {n}; "
+           "gap = log J(generated) - log J(front), J = FVU + beta C/n):"]
+  for replica in sorted({r["replica"] for r in rows_}):
+    mine = [r for r in rows_ if r["replica"] == replica]
+    crossings = front.boundaries(config.regularizer, betas[0], betas[-1], n,
+                                 mine[0]["floor"], config.task)
+    sequence = " -> ".join(
+        [crossings[0]["from"] if crossings else mine[0]["front_family"]]
+        + [f"{c['to']} ({c['beta']:.2g})" for c in crossings])
+    far = [r for r in mine if r["gap"] > GAP_REPORTED]
+    lines.append(f"  replica {replica}: floor FVU {mine[0]['floor']:.2e}; "
+                 f"front {sequence}; max gap "
+                 f"{max(r['gap'] for r in mine):.2f}")
+    lines.append(f"    gap > {GAP_REPORTED:.2g}: " + ("; ".join(
+        _band(band) for band in _bands(far, betas)) if far else "nowhere"))
+  return "\n".join(lines)
+
+
+def _bands(rows_: list[dict], betas: list[float]) -> list[list[dict]]:
+  """`rows_` cut into runs of neighbouring betas with one front family."""
+  position = {b: i for i, b in enumerate(betas)}
+  bands = []
+  for r in rows_:
+    last = bands[-1][-1] if bands else None
+    if (last and position[r["beta"]] == position[last["beta"]] + 1
+        and r["front_family"] == last["front_family"]):
+      bands[-1].append(r)
+    else:
+      bands.append([r])
+  return bands
+
+
+def _band(band: list[dict]) -> str:
+  generated = dict.fromkeys(labels.family(r["label"]) for r in band)
+  gaps = [r["gap"] for r in band]
+  return (f"{band[0]['beta']:.1e}..{band[-1]['beta']:.1e} front "
+          f"{band[0]['front_family']}, generated {'/'.join(generated)}, "
+          f"gap {min(gaps):.2f}..{max(gaps):.2f}")
