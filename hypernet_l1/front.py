@@ -143,9 +143,9 @@ def _samples(task: tasks.Task):
 
 
 # LLVM -O2 whatever XLA_FLAGS says (the test suite's -O0 ran it 3x slower).
-@functools.partial(jax.jit, static_argnums=(0, 1, 2, 3),
+@functools.partial(jax.jit, static_argnums=(0, 1, 2),
                    compiler_options={"xla_backend_optimization_level": 2})
-def _optimise(measure: str, family: Family, task_name: str, n: int,
+def _optimise(measure: str, family: Family, task_name: str, n,
               scan_betas, inits_Ix4):
   """Adam on `FVU + beta' C / n` for every init, `beta'` after `beta'`.
 
@@ -207,7 +207,8 @@ def family_points(measure: str, family_name: str, n: int,
   inits_Ix4 = np.array([(math.log(k), math.log(a), b, lam)
                         for k, a, b, lam in family.inits], np.float32)
   theta_SxIx4, fvu_SxI, cost_SxI = jax.device_get(_optimise(
-      measure, family, task_name, n, jnp.asarray(scan_betas, jnp.float32),
+      measure, family, task_name, jnp.float32(n),
+      jnp.asarray(scan_betas, jnp.float32),
       jnp.asarray(inits_Ix4)))
   points = []
   for beta, theta_Ix4, fvu_I, cost_I in zip(scan_betas, theta_SxIx4, fvu_SxI,

@@ -27,6 +27,12 @@ def has_front(config) -> bool:
   return config.regularizer in front.MEASURES
 
 
+def floor(fvus) -> float:
+  """The front's accuracy floor: the median of a replica's FVUs at its
+  lowest beta, at most `FLOOR_CAP`."""
+  return min(FLOOR_CAP, float(np.median(fvus)))
+
+
 def rows(records: list[dict], config) -> list[dict]:
   """One row per replica and beta of the last step's records (`phases.csv`
   rows of one `n`); `[]` for a measure the front does not price (`kl`)."""
@@ -42,13 +48,12 @@ def rows(records: list[dict], config) -> list[dict]:
     by_replica[layout.replica(config, r["member"])][r["beta"]].append(r)
   out = []
   for replica, by_beta in sorted(by_replica.items()):
-    floor = min(FLOOR_CAP, float(np.median(
-        [r["fvu"] for r in by_beta[min(by_beta)]])))
+    fvu_floor = floor([r["fvu"] for r in by_beta[min(by_beta)]])
     for beta, draws in sorted(by_beta.items()):
       generated = float(np.median([r["fvu"] + beta * r["complexity"]
                                    for r in draws]))
-      best = front.best(config.regularizer, beta, n, floor, config.task)
-      front_j = best.objective(beta, floor)
+      best = front.best(config.regularizer, beta, n, fvu_floor, config.task)
+      front_j = best.objective(beta, fvu_floor)
       out.append({
           "replica": replica, "beta": beta, "dim": n,
           "label": labels.majority(r["label"] for r in draws)[0],
@@ -56,8 +61,9 @@ def rows(records: list[dict], config) -> list[dict]:
           "fvu": float(np.median([r["fvu"] for r in draws])),
           "complexity": float(np.median([r["complexity"] for r in draws])),
           "front_family": best.family, "front_objective": front_j,
-          "front_fvu": max(best.fvu, floor), "front_complexity": best.cost,
-          "floor": floor, "gap": float(np.log(generated / front_j))})
+          "front_fvu": max(best.fvu, fvu_floor),
+          "front_complexity": best.cost, "floor": fvu_floor,
+          "gap": float(np.log(generated / front_j))})
   return out
 
 

@@ -120,28 +120,40 @@ def replica_sequences(records: list[dict], replica_of) -> list[dict]:
   return rows
 
 
-def phase_boundaries(records: list[dict], replica_of) -> list[dict]:
-  """Where each replica's algorithm changes along beta, at the last step.
+def replica_boundaries(records: list[dict], replica_of) -> list[dict]:
+  """Every change of a replica's algorithm along beta, at the last step.
 
   Per replica (`replica_of(member)`, `layout.replica`), the majority label
-  family (puddings of every sign are one) at each beta over its draws; every
+  family (puddings of every sign are one) at each beta over its draws; each
   change between neighbouring betas is a boundary at their geometric mean.
-  One row per (from, to) change found: in how many replicas, how many
-  changes in all (a replica may change back and forth), and the median
-  boundary beta and its spread (min, max) over the changes.
+  One row per change: `replica`, `from`, `to`, `beta`.
   """
-  by_replica = _draw_labels(records, replica_of)
-  found = collections.defaultdict(list)
-  for replica, by_beta in sorted(by_replica.items()):
+  rows = []
+  for replica, by_beta in sorted(_draw_labels(records, replica_of).items()):
     bands = _family_bands(by_beta)
-    for (before, _, last), (after, first, _) in zip(bands, bands[1:]):
-      found[(before, after)].append((replica, math.sqrt(last * first)))
+    rows += [{"replica": replica, "from": before, "to": after,
+              "beta": math.sqrt(last * first)}
+             for (before, _, last), (after, first, _) in zip(bands, bands[1:])]
+  return rows
+
+
+def phase_boundaries(records: list[dict], replica_of) -> list[dict]:
+  """Where the replicas' algorithms change along beta, at the last step.
+
+  One row per (from, to) change of `replica_boundaries`: in how many
+  replicas, how many changes in all (a replica may change back and forth),
+  and the median boundary beta and its spread (min, max) over the changes.
+  """
+  found = collections.defaultdict(list)
+  for row in replica_boundaries(records, replica_of):
+    found[(row["from"], row["to"])].append((row["replica"], row["beta"]))
+  num_replicas = len(_draw_labels(records, replica_of))
   rows = []
   for (before, after), where in found.items():
     at = [beta for _, beta in where]
     rows.append({"from": before, "to": after,
                  "replicas": len({replica for replica, _ in where}),
-                 "of": len(by_replica), "changes": len(at),
+                 "of": num_replicas, "changes": len(at),
                  "beta_median": float(np.exp(np.median(np.log(at)))),
                  "beta_min": min(at), "beta_max": max(at)})
   rows.sort(key=lambda row: (-row["replicas"], row["beta_median"]))

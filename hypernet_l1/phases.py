@@ -31,7 +31,7 @@ ORDER_KEYS = ("coverage", "double_sided", "pos_share", "correction",
               "n_tied", "n_linear_units")
 
 
-def _betas(config, betas) -> np.ndarray:
+def scan_betas(config, betas) -> np.ndarray:
   """`betas`, by default `layout.analysis_betas`; none for a grid-mode run."""
   if betas is None:
     return layout.analysis_betas(config)
@@ -55,7 +55,7 @@ def analyze_run(run: Run, n: int = 16, betas=None, seeds=8, steps=None,
   arguments.at_least_one(n, "n")
   seeds_D = arguments.draw_seeds(seeds)
   steps = run.steps if steps is None else arguments.steps(run.steps, steps)
-  betas = _betas(run.config, betas)
+  betas = scan_betas(run.config, betas)
   records, start, first, done = [], time.time(), 0.0, 0
   for i, step in enumerate(steps, 1):
     try:

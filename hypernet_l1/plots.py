@@ -63,6 +63,66 @@ CURVES = (("double_sided", "double-sidedness (inputs with both signs)"),
           ("output_var", "output variance / target's"))
 
 
+def _cell_colour(found: list[str]) -> tuple[np.ndarray, float]:
+  """A cell's colour, its majority label's blended towards white as that
+  label's share falls (a cell split between labels looks faded), and the
+  share."""
+  label, top = labels.majority(found)
+  share = top / len(found)
+  return 1 - (0.25 + 0.75 * share) * (1 - np.array(
+      to_rgb(labels.color(label)))), share
+
+
+def phase_map(records: list[dict], found: list[dict], predicted: list[dict],
+              path: str) -> None:
+  """Majority label per (n, beta) cell over replicas and draws, n across
+  (one column per dim, unseen ones starred), beta up; each replica's
+  boundaries per n as thin lines, the optimal front's (`predicted`) dashed.
+
+  `records`: `phase_map.scan`; `found`: `phase_map.boundaries`;
+  `predicted`: `phase_map.front_boundaries`.
+  """
+  dims = sorted({r["dim"] for r in records})
+  betas = np.array(sorted({r["beta"] for r in records}))
+  cells = collections.defaultdict(list)
+  for r in records:
+    cells[(r["dim"], r["beta"])].append(r["label"])
+  rgba = np.ones((betas.size, len(dims), 4))
+  for i, beta in enumerate(betas):
+    for j, n in enumerate(dims):
+      rgba[i, j, :3], _ = _cell_colour(cells[(n, beta)])
+  fig = Figure(figsize=(max(7.0, 0.45 * len(dims) + 4.5), 6.5))
+  ax = fig.add_subplot()
+  column = {n: j for j, n in enumerate(dims)}
+  ax.pcolormesh(np.arange(len(dims) + 1) - 0.5, _edges(betas, True), rgba,
+                edgecolors="white", linewidth=0.3)
+  for key, style, rows in (("replica", "-", found), (None, "--", predicted)):
+    lines = collections.defaultdict(list)
+    for r in rows:
+      lines[(r.get(key), r["from"], r["to"])].append(
+          (column[r["dim"]], r["beta"]))
+    for points in lines.values():
+      x, y = zip(*sorted(points))
+      ax.plot(x, y, style, color="k", lw=0.7 if key else 1.6,
+              alpha=0.5 if key else 0.9, marker="." if key else None, ms=3)
+  seen = {r["dim"]: r.get("seen", True) for r in records}
+  ax.set_xticks(range(len(dims)),
+                [f"{n}" if seen[n] else f"{n}*" for n in dims], fontsize=7)
+  ax.set_xlim(-0.5, len(dims) - 0.5)
+  ax.set_yscale("log")
+  ax.set_ylim(betas[0], betas[-1])
+  ax.set_xlabel("input dimension n (* not trained on)")
+  ax.set_ylabel("beta")
+  ax.set_title(f"majority algorithm over replicas and draws, step "
+               f"{records[0]['step']}\nthin lines: each replica's boundaries"
+               + ("; dashed: the optimal front's" if predicted else ""),
+               fontsize=9)
+  _legend(ax, _labels_in(records), loc="upper left", bbox_to_anchor=(1.01, 1),
+          fontsize=8)
+  fig.tight_layout()
+  _save(fig, path)
+
+
 def phase_diagram(records: list[dict], path: str) -> None:
   """Top: dominant label per (beta, step) cell; opacity and number: its share
   (%). Bottom: at the last step, the order parameters behind the labels per
@@ -83,11 +143,7 @@ def phase_diagram(records: list[dict], path: str) -> None:
       found = cells.get((step, beta))
       if not found:
         continue
-      label, top = labels.majority(found)
-      share = top / len(found)
-      # Blend towards white: a cell split between labels looks faded.
-      rgba[i, j, :3] = 1 - (0.25 + 0.75 * share) * (1 - np.array(
-          to_rgb(labels.color(label))))
+      rgba[i, j, :3], share = _cell_colour(found)
       ax.text(beta, step, f"{100 * share:.0f}", ha="center", va="center",
               fontsize=7, color="black")
   beta_edges = _edges(betas, True)

@@ -13,6 +13,7 @@ from hypernet_l1 import clusters
 from hypernet_l1 import generalization
 from hypernet_l1 import layout
 from hypernet_l1 import optimality
+from hypernet_l1 import phase_map
 from hypernet_l1 import phase_stats
 from hypernet_l1 import phase_text
 from hypernet_l1 import phases
@@ -24,7 +25,8 @@ from hypernet_l1 import tasks
 
 # What `write_analysis` writes only when there is something to write.
 OPTIONAL_OUTPUTS = ("boundaries.csv", "clusters.csv", "clusters.png",
-                    "optimality.csv")
+                    "optimality.csv", "phase_map.csv",
+                    "phase_map_boundaries.csv", "phase_map.png")
 
 
 def _out_dir(workdir: str) -> str:
@@ -36,6 +38,7 @@ def _out_dir(workdir: str) -> str:
 def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
                    betas: Sequence[float] | None = None,
                    steps: Sequence[int] | None = None,
+                   map_dims: Sequence[int] | None = None,
                    out: Callable[[str], None] = print) -> str:
   """Phase analysis of every checkpoint (`phases.analyze_run`) into files.
 
@@ -50,7 +53,11 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   `clusters.csv` and `clusters.png` (the last step's unnamed networks
   grouped, `clusters.py`), and under `l1` and `l0` `optimality.csv` (per
   replica and beta, the distance to the optimal front, `optimality.py`),
-  whose front `pareto.png` draws too. An earlier analysis's optional outputs are
+  whose front `pareto.png` draws too. With `map_dims`, the phase map over
+  those dims and the same betas at the last step analysed
+  (`phase_map.py`): `phase_map.csv` (one row per network, with its order
+  parameters), `phase_map_boundaries.csv` (each replica's boundaries per n,
+  and the front's) and `phase_map.png`. An earlier analysis's optional outputs are
   removed first.
   Returns the summary that it prints. Its arguments are checked where they
   enter the library (`phases.analyze_run`: `arguments.UsageError`).
@@ -71,6 +78,16 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   sequences = phase_stats.replica_sequences(records, replica_of)
   found = clusters.find(records)
   gaps = optimality.rows(records, run.config)
+  if map_dims is not None:
+    map_start = time.time()
+    last = max(r["step"] for r in records)
+    map_records = phase_map.scan(
+        run, map_dims, betas, seeds, last,
+        progress=lambda line: out(f"phase map: {line}"))
+    map_found = phase_map.boundaries(map_records, run.config)
+    map_predicted = phase_map.front_boundaries(map_records, run.config)
+    out(f"phase map: {len(map_records)} networks in "
+        f"{time.time() - map_start:.0f} s")
   cluster_nets = phases.regenerate(run, [c["example"] for c in found])
   out_dir = _out_dir(workdir)
   for name in OPTIONAL_OUTPUTS:
@@ -96,6 +113,15 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   if gaps:
     tables.write_rows(os.path.join(out_dir, "optimality.csv"), gaps)
     written.append("optimality.csv")
+  if map_dims is not None:
+    tables.write_rows(os.path.join(out_dir, "phase_map.csv"), map_records)
+    tables.write_rows(
+        os.path.join(out_dir, "phase_map_boundaries.csv"),
+        [{"source": "replica", **r} for r in map_found]
+        + [{"source": "front", "replica": "", **r} for r in map_predicted])
+    plots.phase_map(map_records, map_found, map_predicted,
+                    os.path.join(out_dir, "phase_map.png"))
+    written += ["phase_map.csv", "phase_map_boundaries.csv", "phase_map.png"]
   if found:
     tables.write_rows(os.path.join(out_dir, "clusters.csv"),
                       clusters.csv_rows(found))
@@ -112,7 +138,11 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
                        phase_text.format_sequences(sequences),
                        phase_text.format_boundaries(boundaries),
                        clusters.format_clusters(found),
-                       optimality.format_gaps(gaps, run.config)])
+                       optimality.format_gaps(gaps, run.config)]
+                      + ([phase_map.format_far(map_records),
+                          phase_map.format_laws(phase_map.laws(
+                              map_found, map_predicted))]
+                         if map_dims is not None else []))
   out(summary)
   return summary
 
