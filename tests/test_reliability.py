@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import types
 
 import jax
 import jax.numpy as jnp
@@ -27,6 +28,7 @@ from hypernet_l1 import config_validation
 from hypernet_l1 import runcontrol
 from hypernet_l1 import train
 from hypernet_l1.run import RunError
+from launch import common
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAUNCH = [sys.executable, "-m", "launch.train", "--config=configs/tiny.py"]
@@ -483,6 +485,25 @@ def test_analysis_launchers_warn_once_and_finish_without_traceback(
   warnings = [line for line in result.stdout.splitlines()
               if line.startswith("warning:")]
   assert len(warnings) == 1 and "step 40 does not restore" in warnings[0]
+
+
+def test_the_launchers_hide_only_the_abandoned_reads(monkeypatch):
+  """What `launch.common.hide_abandoned_reads` drops, for the launchers'
+  whole process: a failed restore's abandoned reads, and nothing else."""
+  seen = []
+  monkeypatch.setattr(sys, "unraisablehook", seen.append)
+  asyncio_log = py_logging.getLogger("asyncio")
+  monkeypatch.setattr(asyncio_log, "filters", [])
+  common.hide_abandoned_reads()
+  for message in ("Event loop is closed", "something else"):
+    sys.unraisablehook(types.SimpleNamespace(exc_value=RuntimeError(message)))
+  assert [str(u.exc_value) for u in seen] == ["something else"]
+  record = lambda msg: asyncio_log.makeRecord(
+      "asyncio", py_logging.ERROR, __file__, 0, msg, (), None)
+  assert not asyncio_log.filter(record(
+      "Task exception was never retrieved\nfuture: <Task finished "
+      "coro=<async_deserialize() done>>"))
+  assert asyncio_log.filter(record("Task exception was never retrieved"))
 
 
 # --- one writer per workdir ---------------------------------------------------
