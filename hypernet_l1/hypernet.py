@@ -6,8 +6,8 @@ told which edge is their own. The other slots hold *free* units with codes of
 their own, so that units unlike their siblings (a linear correction unit,
 dense convexity units) can be generated. Every edge weight `W1[(r, a), i]`
 comes from one edge MLP applied to all (unit, input) pairs at once; pooled
-context (masked mean over inputs, `log beta`, `8/n`) tells each unit about the
-whole network. All inputs are treated alike, so the distribution of generated
+context (masked mean over inputs, the scaled log beta `t`, `8/n`) tells each
+unit about the whole network. All inputs are treated alike, so the distribution of generated
 networks is symmetric under permuting inputs.
 """
 
@@ -43,10 +43,10 @@ class MLP(nn.Module):
 
 
 class HyperNet(nn.Module):
-  """Maps (noise, n, log beta) to per-weight heads of a padded network."""
+  """Maps (noise, n, scaled log beta `t`) to per-weight heads of a padded
+  network (`t`: `layout.scaled_log_beta`)."""
   width: int = 32
   tied_slots: int = 2
-  log_beta_range: tuple[float, float] = (-5.0, -1.0)
   init_log_sigma: float = -3.0
   # Initial gate logits (l0) of own edges, off-own edges of tied units,
   # edges of free units, and output weights.
@@ -66,7 +66,7 @@ class HyperNet(nn.Module):
   slot_sign: str = "paired"
 
   @nn.compact
-  def __call__(self, noise: Noise, n: jax.Array, log_beta: jax.Array):
+  def __call__(self, noise: Noise, n: jax.Array, t: jax.Array):
     num_slots, num_inputs = noise.slot_sign_KxN.shape
     w = self.width
     in_mask_N = jnp.arange(num_inputs) < n
@@ -74,8 +74,6 @@ class HyperNet(nn.Module):
 
     embed_NxW = MLP(w, w, name="input_embed")(noise.input_code_NxC)
     pooled_W = jnp.sum(embed_NxW * in_mask_N[:, None], 0) / n_float
-    lo, hi = self.log_beta_range
-    t = 2.0 * (log_beta - lo) / (hi - lo) - 1.0
     # 8/n: mean pooling alone cannot tell the generator n (n = 32 and 48
     # reached FVU 1e-3 with it, 0.3-1.9 without, in a prototype).
     context_W = MLP(w, w, name="context")(

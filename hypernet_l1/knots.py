@@ -3,7 +3,7 @@
 With `model.num_knots = J > 1` the hypernetwork's parameters are a function
 of log beta,
 
-    theta(beta) = base + sum_j c_j(t) knots_j,   t = scaled log beta in [-1, 1],
+    theta(beta) = base + sum_j c_j(t) knots_j,   t = layout.scaled_log_beta,
 
 evaluated per generated network before `HyperNet.apply`
 (`generator.generate_from_noise`). A generator whose parameters are shared
@@ -35,12 +35,6 @@ _MLP_WIDTH = 16
 
 def varies(config) -> bool:
   return config.model.num_knots > 1
-
-
-def scaled_log_beta(config, log_beta):
-  """`log beta` mapped to `t` in [-1, 1] over [beta_min, beta_max] (clipped)."""
-  lo, hi = np.log(config.beta_min), np.log(config.beta_max)
-  return jnp.clip(2.0 * (log_beta - lo) / (hi - lo) - 1.0, -1.0, 1.0)
 
 
 def hat_weights(num_knots: int, t):
@@ -106,20 +100,20 @@ def init(config, init_one, key):
   return state
 
 
-def coefficients(config, state, log_beta):
-  """`[J]` weights `c_j` of the knots at `log_beta`."""
-  t = scaled_log_beta(config, log_beta)
+def coefficients(config, state, t):
+  """`[J]` weights `c_j` of the knots at the scaled log beta `t`."""
   if config.model.beta_map == "mlp":
     coef = state["coef"]
     return jnp.tanh(t * coef["w1"] + coef["b1"]) @ coef["w2"] + coef["b2"]
   return hat_weights(config.model.num_knots, t)
 
 
-def at(config, state, log_beta):
-  """The hypernetwork's parameters at `log_beta` (a scalar)."""
+def at(config, state, t):
+  """The hypernetwork's parameters at the scaled log beta `t` (a scalar,
+  `layout.scaled_log_beta`)."""
   if not varies(config):
     return state
-  c_J = coefficients(config, state, log_beta)
+  c_J = coefficients(config, state, t)
   stacked = state["knots"]
   if "base" in state:
     # One weighted sum over [base, knots] with the base's weight 1: under

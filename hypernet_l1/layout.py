@@ -16,6 +16,7 @@ training grid for every purpose.
 import math
 from typing import Sequence
 
+import jax.numpy as jnp
 import numpy as np
 
 BETA_MODES = ("sampled", "grid")
@@ -30,9 +31,28 @@ def trains_at_grid_betas(config) -> bool:
   return config.beta_mode == "grid"
 
 
+def log_beta_bounds(config) -> tuple[float, float]:
+  """`(log beta_min, log beta_max)`: the trained range of log beta."""
+  return math.log(config.beta_min), math.log(config.beta_max)
+
+
+def scaled_log_beta(config, log_beta):
+  """`t`: `log beta` mapped onto [-1, 1] over the trained range, clipped.
+
+  What the generator is told of beta: its context features and sign offset
+  (`hypernet.HyperNet`) and its knot weights (`knots.py`) all read this one
+  `t`. Clipped, because the generator only ever trained on `t` in [-1, 1]:
+  a beta outside the range (`Run.generate`, `--betas`) gets the network of
+  the nearest end, from the context and the knots alike, instead of an
+  extrapolation of the context MLP that no training step constrained.
+  Inside the range the clip changes no bit.
+  """
+  lo, hi = log_beta_bounds(config)
+  return jnp.clip(2.0 * (log_beta - lo) / (hi - lo) - 1.0, -1.0, 1.0)
+
+
 def log_spaced(config, num: int) -> np.ndarray:
-  return np.exp(np.linspace(math.log(config.beta_min),
-                            math.log(config.beta_max), num))
+  return np.exp(np.linspace(*log_beta_bounds(config), num))
 
 
 def grid_betas(config) -> np.ndarray:

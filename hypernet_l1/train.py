@@ -9,7 +9,6 @@ out over devices, a compiled loop and vmap. Randomness is a pure function of
 
 import functools
 import json
-import math
 import os
 import time
 
@@ -54,15 +53,15 @@ def init_state(config) -> dict:
   }
 
 
-def log_beta_range(config, step) -> tuple[jax.Array, jax.Array]:
-  """The log beta range open at `step`: the beta ramp.
+def open_log_beta_range(config, step) -> tuple[jax.Array, jax.Array]:
+  """The part of `layout.log_beta_bounds` open at `step`: the beta ramp.
 
   Over the first `beta_ramp_fraction` of the steps the range opens from one
   end: `up` (the default) from `beta_min`, so the low-beta algorithm forms
   first; `down` from `beta_max` (the reverse sweep, for hysteresis). Grid
   members train at their own beta clipped into this range.
   """
-  lo, hi = math.log(config.beta_min), math.log(config.beta_max)
+  lo, hi = layout.log_beta_bounds(config)
   if config.beta_ramp_fraction == 0:  # no ramp: open from the first step
     opened = jnp.asarray(hi - lo)
   else:
@@ -110,7 +109,7 @@ def member_loss(config, params, key, member_log_beta, step):
   step draws `nets_per_bucket` times fewer random inputs.
   """
   objectives, fvus, costs = [], [], []
-  log_beta_lo, log_beta_hi = log_beta_range(config, step)
+  log_beta_lo, log_beta_hi = open_log_beta_range(config, step)
   task = tasks.get(config.task)
   buckets = generator.dim_buckets(config.train_dims, config.dim_buckets)
   for num_inputs, dims in buckets.items():

@@ -1,7 +1,6 @@
 """Generator parameters that vary with beta (`knots.py`)."""
 
 import json
-import math
 import os
 
 import chex
@@ -22,8 +21,13 @@ from hypernet_l1.noise import draw_noise
 
 
 def _knot_log_betas(config):
-  return np.linspace(math.log(config.beta_min), math.log(config.beta_max),
-                     config.model.num_knots)
+  return np.linspace(*layout.log_beta_bounds(config), config.model.num_knots)
+
+
+def _at(config, state, log_beta):
+  """`knots.at` at a log beta."""
+  return knots.at(config, state,
+                  layout.scaled_log_beta(config, jnp.float32(log_beta)))
 
 
 def _config(tiny_config, num_knots=4, beta_map="hat", knot_init="shared",
@@ -48,7 +52,7 @@ def test_at_a_knot_the_parameters_are_that_knots(tiny_config):
   config = _config(tiny_config, knot_init="independent")
   state = generator.init_params(config, jax.random.key(1))
   for k, log_beta in enumerate(_knot_log_betas(config)):
-    at = knots.at(config, state, jnp.float32(log_beta))
+    at = _at(config, state, log_beta)
     chex.assert_trees_all_close(
         at, jax.tree.map(lambda a: a[k], state["knots"]), atol=1e-5)
   # Independent knots differ, so the check above can tell them apart.
@@ -61,7 +65,7 @@ def test_between_knots_the_parameters_interpolate_linearly(tiny_config):
   state = generator.init_params(config, jax.random.key(2))
   lb = _knot_log_betas(config)
   a = 0.3
-  at = knots.at(config, state, jnp.float32((1 - a) * lb[1] + a * lb[2]))
+  at = _at(config, state, (1 - a) * lb[1] + a * lb[2])
   expected = jax.tree.map(lambda p: (1 - a) * p[1] + a * p[2], state["knots"])
   chex.assert_trees_all_close(at, expected, atol=1e-5)
 
@@ -73,7 +77,7 @@ def test_a_base_with_deltas_starts_as_the_base_at_every_beta(tiny_config,
   state = generator.init_params(config, jax.random.key(3))
   for log_beta in (-14.0, -5.0, -2.3):
     chex.assert_trees_all_close(
-        knots.at(config, state, jnp.float32(log_beta)),
+        _at(config, state, log_beta),
         {**state["fixed"], **state["base"]})
 
 
@@ -83,7 +87,7 @@ def test_fixed_parameters_do_not_vary_and_train_as_one_copy(tiny_config):
   state = generator.init_params(config, jax.random.key(4))
   assert set(state["fixed"]) == {"edge_out_kernel", "log_scale"}
   assert not set(state["knots"]) & set(state["fixed"])
-  lo, hi = (knots.at(config, state, jnp.float32(b)) for b in (-13.0, -3.0))
+  lo, hi = (_at(config, state, b) for b in (-13.0, -3.0))
   np.testing.assert_array_equal(lo["log_scale"], hi["log_scale"])
   assert not np.allclose(lo["unit_head"]["Dense_0"]["kernel"],
                          hi["unit_head"]["Dense_0"]["kernel"])
@@ -98,15 +102,15 @@ def test_one_knot_is_the_plain_generator(tiny_config):
   chex.assert_trees_all_equal(
       plain, generator.make_model(config).init(key, *_init_args(config))[
           "params"])
-  assert knots.at(config, plain, jnp.float32(-3.0)) is plain
+  assert _at(config, plain, -3.0) is plain
 
 
 def test_shared_knots_start_as_one_generator_at_every_beta(tiny_config):
   config = _config(tiny_config, num_knots=6)
   state = generator.init_params(config, jax.random.key(5))
-  first = knots.at(config, state, jnp.float32(-13.0))
+  first = _at(config, state, -13.0)
   for log_beta in (-9.1, -5.0, -2.3):
-    chex.assert_trees_all_close(knots.at(config, state, jnp.float32(log_beta)),
+    chex.assert_trees_all_close(_at(config, state, log_beta),
                                 first, atol=1e-6)
 
 
@@ -174,11 +178,11 @@ def test_edge_knots_get_the_mass_of_inner_ones_when_asked(tiny_config,
                                                           edge_mass):
   config = _config(tiny_config, num_knots=5)
   config.model.knot_edge_mass = edge_mass
-  lo, hi = math.log(config.beta_min), math.log(config.beta_max)
+  lo, hi = layout.log_beta_bounds(config)
   log_beta = knots.sample_log_betas(config, jax.random.key(0), 200_000,
                                     jnp.float32(lo), jnp.float32(hi))
   assert np.float32(lo) <= log_beta.min() and log_beta.max() <= np.float32(hi)
   mass_J = jax.vmap(lambda lb: knots.hat_weights(
-      5, knots.scaled_log_beta(config, lb)))(log_beta).mean(0)
+      5, layout.scaled_log_beta(config, lb)))(log_beta).mean(0)
   ratio = float(mass_J[0] / mass_J[2])
   assert abs(ratio - (1.0 if edge_mass else 0.5)) < 0.03, mass_J
