@@ -279,7 +279,8 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
       "dense_share": jnp.sum(dense_M) / jnp.maximum(n_active, 1),
       "dense_sign": dense_sign,
       "fit_corr": fit_corr,
-      "output_var": jnp.var(f_P) / (jnp.var(y_P) + tiny),
+      # Over the task's exact var(y), as FVU: one number per n.
+      "output_var": jnp.var(f_P) / task.variance(n),
       "fvu": evaluation.fvu(f_P, y_P, task, n),
   }
 
