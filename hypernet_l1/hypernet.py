@@ -20,6 +20,8 @@ from hypernet_l1 import complexity
 from hypernet_l1.noise import Noise
 from hypernet_l1.target import TargetNet, swish
 
+SLOT_SIGNS = ("none", "random", "paired")  # `HyperNet.slot_sign`
+
 
 class MLP(nn.Module):
   width: int

@@ -53,25 +53,6 @@ def init_state(config) -> dict:
   }
 
 
-def open_log_beta_range(config, step) -> tuple[jax.Array, jax.Array]:
-  """The part of `layout.log_beta_bounds` open at `step`: the beta ramp.
-
-  Over the first `beta_ramp_fraction` of the steps the range opens from one
-  end: `up` (the default) from `beta_min`, so the low-beta algorithm forms
-  first; `down` from `beta_max` (the reverse sweep, for hysteresis). Grid
-  members train at their own beta clipped into this range.
-  """
-  lo, hi = layout.log_beta_bounds(config)
-  if config.beta_ramp_fraction == 0:  # no ramp: open from the first step
-    opened = jnp.asarray(hi - lo)
-  else:
-    ramp_steps = max(1.0, config.beta_ramp_fraction * config.num_steps)
-    opened = (hi - lo) * jnp.clip(step / ramp_steps, 0.0, 1.0)
-  if config.beta_ramp_direction == "down":
-    return hi - opened, jnp.asarray(hi)
-  return jnp.asarray(lo), lo + opened
-
-
 def objective(fvu, complexity_per_dim, log_beta):
   """The per-network loss `log(FVU + beta C / n)`.
 
@@ -109,7 +90,7 @@ def member_loss(config, params, key, member_log_beta, step):
   step draws `nets_per_bucket` times fewer random inputs.
   """
   objectives, fvus, costs = [], [], []
-  log_beta_lo, log_beta_hi = open_log_beta_range(config, step)
+  log_beta_lo, log_beta_hi = layout.open_log_beta_range(config, step)
   task = tasks.get(config.task)
   buckets = generator.dim_buckets(config.train_dims, config.dim_buckets)
   for num_inputs, dims in buckets.items():

@@ -74,7 +74,7 @@ def test_inside_the_range_a_step_is_the_unclipped_ones_bit_for_bit(
 def test_beta_ramp_opens_the_range_from_either_end(tiny_config):
   tiny_config.num_steps, tiny_config.beta_ramp_fraction = 100, 0.5
   lo, hi = layout.log_beta_bounds(tiny_config)
-  ranges = lambda: [tuple(float(v) for v in train.open_log_beta_range(
+  ranges = lambda: [tuple(float(v) for v in layout.open_log_beta_range(
       tiny_config, step)) for step in (0, 25, 50, 90)]
   np.testing.assert_allclose(ranges(), [(lo, lo), (lo, (lo + hi) / 2),
                                         (lo, hi), (lo, hi)], rtol=1e-6)
