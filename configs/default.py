@@ -63,7 +63,7 @@ def get_config() -> ml_collections.ConfigDict:
   # Own-edge sign offset (hypernet.py): 0 = none.
   c.model.sign_offset = 1.5
   c.model.sign_offset_slope = 0.0
-  # Generator parameters that vary with beta (hypernet_l1/knots.py): K knots
+  # Generator parameters that vary with beta (hypernet_l1/knots.py): J knots
   # in log beta (1: one parameter set for every beta), how they combine,
   # how they start, and top-level parameters kept fixed across beta.
   c.model.num_knots = 4

@@ -94,7 +94,7 @@ def test_fixed_parameters_do_not_vary_and_train_as_one_copy(tiny_config):
 
 
 def test_one_knot_is_the_plain_generator(tiny_config):
-  """K = 1 is `HyperNet`'s own parameter tree from the same key, so the step
+  """J = 1 is `HyperNet`'s own parameter tree from the same key, so the step
   is the beta-shared generator's, bit for bit."""
   config = _config(tiny_config, num_knots=1)
   key = jax.random.key(0)
