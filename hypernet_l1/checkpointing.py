@@ -26,6 +26,7 @@ COMMIT_MARKER = "commit_success.txt"
 # Where a resumed run moves checkpoints that fail to restore (never deleted).
 UNREADABLE_DIR = "unreadable_checkpoints"
 PARAMS, TRAIN_STATE = "params", "train_state"
+_log = py_logging.getLogger(__name__)
 
 
 class ConfigMismatchError(ValueError):
@@ -63,10 +64,32 @@ _ADDED_FIELDS = {
     "model.sign_offset_slope": 0.0,
     "model.num_knots": 1,
     "model.beta_map": "hat",
+}
+# Config fields since removed (options no reported run trained), with the
+# value every run that named them was trained with: `_upgrade` drops them
+# with that value; `read_config` drops any other with a logged note, and a
+# resume with another value is refused (`check_config` names the field).
+_REMOVED_FIELDS = {
     "model.knot_init": "shared",
-    "model.fixed_params": (),
+    "model.fixed_params": [],
     "model.knot_edge_mass": False,
 }
+
+
+def _pop_removed(saved: dict, only_as_trained: bool) -> list[str]:
+  """Drops `_REMOVED_FIELDS` from `saved` (all, or those that hold the
+  value runs were trained with); `field = value` of the others dropped."""
+  dropped = []
+  for dotted, trained in _REMOVED_FIELDS.items():
+    *parents, leaf = dotted.split(".")
+    node = saved
+    for part in parents:
+      node = node.get(part, {})
+    if leaf in node and (node[leaf] == trained or not only_as_trained):
+      value = node.pop(leaf)
+      if value != trained:
+        dropped.append(f"{dotted} = {value!r}")
+  return dropped
 
 
 def _upgrade(saved: dict) -> dict:
@@ -76,6 +99,7 @@ def _upgrade(saved: dict) -> dict:
     for part in parents:
       node = node.setdefault(part, {})
     node.setdefault(leaf, value)
+  _pop_removed(saved, only_as_trained=True)
   model = saved.setdefault("model", {})
   if "init_gate" not in model:
     logit = model.pop("init_gate_logit", 3.0)
@@ -84,9 +108,15 @@ def _upgrade(saved: dict) -> dict:
 
 
 def read_config(workdir: str) -> ml_collections.ConfigDict:
-  """A run's config, with fields added since it was written filled in."""
+  """A run's config, with fields added since it was written filled in and
+  fields since removed dropped (`_REMOVED_FIELDS`)."""
   with open(os.path.join(workdir, CONFIG_FILE)) as f:
-    return ml_collections.ConfigDict(_upgrade(json.load(f)))
+    saved = _upgrade(json.load(f))
+  for field in _pop_removed(saved, only_as_trained=False):
+    _log.warning("%s: config field %s was removed from the code (no "
+                 "reported run used it); the run is read without it",
+                 workdir, field)
+  return ml_collections.ConfigDict(saved)
 
 
 def config_differences(saved: dict, current: dict) -> list[str]:

@@ -8,7 +8,6 @@ import math
 import numbers
 
 from hypernet_l1 import complexity
-from hypernet_l1 import generator
 from hypernet_l1 import hypernet
 from hypernet_l1 import knots
 from hypernet_l1 import layout
@@ -109,22 +108,10 @@ def problems(config) -> list[str]:
     bad("model.slot_sign", f"one of {', '.join(hypernet.SLOT_SIGNS)}")
   if config.model.beta_map not in knots.BETA_MAPS:
     bad("model.beta_map", f"one of {', '.join(knots.BETA_MAPS)}")
-  if config.model.knot_init not in knots.KNOT_INITS:
-    bad("model.knot_init", f"one of {', '.join(knots.KNOT_INITS)}")
-  elif (config.model.knot_init == "independent"
-        and config.model.beta_map != "hat"):
-    bad("model.knot_init", "'shared' unless model.beta_map is 'hat' (a "
-        "base plus deltas starts from the base)")
   if (layout.trains_at_grid_betas(config) and _is_int(config.model.num_knots)
       and config.model.num_knots > 1):
     bad("model.num_knots", "1 in grid mode (each member trains at one "
         "beta)")
-  if config.model.fixed_params and not found:  # tracing needs a sane config
-    names = generator.param_names(config)
-    unknown = sorted(set(config.model.fixed_params) - set(names))
-    if unknown:
-      bad("model.fixed_params", f"a tuple of names from {', '.join(names)} "
-          f"(unknown: {', '.join(unknown)})")
 
   if (_is_int(config.warmup_steps) and _is_int(config.num_steps)
       and config.warmup_steps >= config.num_steps >= 1):

@@ -71,12 +71,6 @@ def _init_one(config, key: jax.Array):
                                  jnp.float32(0.0))["params"]
 
 
-def param_names(config) -> tuple[str, ...]:
-  """The top-level parameter names of `HyperNet` (traced, not computed)."""
-  return tuple(jax.eval_shape(
-      functools.partial(_init_one, config), jax.random.key(0)))
-
-
 def init_params(config, key: jax.Array):
   """Parameters of one generator: `HyperNet`'s, with a leading knot axis on
   those that vary with beta (`knots.py`)."""

@@ -23,7 +23,6 @@ from hypernet_l1 import checkpointing
 from hypernet_l1 import config_validation
 from hypernet_l1 import evaluation
 from hypernet_l1 import generator
-from hypernet_l1 import knots
 from hypernet_l1 import layout
 from hypernet_l1 import runcontrol
 from hypernet_l1 import sharding
@@ -99,8 +98,10 @@ def member_loss(config, params, key, member_log_beta, step):
         jax.random.fold_in(key, bucket_index), 4)
     num_nets = config.nets_per_bucket
     n_G = jax.random.choice(dim_key, jnp.asarray(dims), (num_nets,))
-    log_beta_G = knots.sample_log_betas(config, beta_key, num_nets,
-                                        log_beta_lo, log_beta_hi)
+    # Clipped: rounding can carry a draw a hair past `log_beta_hi`.
+    log_beta_G = jnp.clip(jax.random.uniform(
+        beta_key, (num_nets,), minval=log_beta_lo, maxval=log_beta_hi),
+                          log_beta_lo, log_beta_hi)
     if layout.trains_at_grid_betas(config):
       log_beta_G = jnp.full((num_nets,), jnp.clip(
           member_log_beta, log_beta_lo, log_beta_hi))
