@@ -8,6 +8,7 @@ train pay a compile each and are marked slow.
 import json
 import logging as py_logging
 import os
+import pathlib
 import shutil
 import signal
 import socket
@@ -123,8 +124,9 @@ def test_every_problem_is_reported_at_once(tiny_config):
       "beta_min", "eval.n", "regularizer", "heldout_dims"}
 
 
-@pytest.mark.parametrize("preset", ["default", "tiny", "paper", "l0", "l1",
-                                    "three_phases"])
+@pytest.mark.parametrize("preset", sorted(
+    path.stem for path in pathlib.Path(REPO, "configs").glob("*.py")
+    if path.stem != "__init__"))
 def test_shipped_configs_are_valid(preset):
   module = __import__(f"configs.{preset}", fromlist=["get_config"])
   config_validation.validate(module.get_config())

@@ -20,6 +20,14 @@ from hypernet_l1 import layout
 from hypernet_l1 import train
 
 
+def test_training_lowers_the_loss(tiny_run):
+  """The session's tiny run (40 steps, 2 members; free: the fixture trains
+  it anyway): its logged loss falls from the first logged step to the last.
+  The slow test below checks each member over 10-step means."""
+  losses = [row["train/loss"] for row in hl1.load_run(tiny_run).metrics()]
+  assert losses[-1] < losses[0] - 0.3, losses
+
+
 @pytest.mark.slow  # long for the default suite
 def test_loss_goes_down_on_tiny_config(tiny_config):
   state = train.init_state(tiny_config)
