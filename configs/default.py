@@ -63,14 +63,10 @@ def get_config() -> ml_collections.ConfigDict:
   # Own-edge sign offset (hypernet.py): 0 = none.
   c.model.sign_offset = 1.5
   c.model.sign_offset_slope = 0.0
-  # Generator parameters that vary with beta (hypernet_l1/knots.py): K knots
-  # in log beta (1: one parameter set for every beta), how they combine,
-  # how they start, and top-level parameters kept fixed across beta.
+  # Generator parameters that vary with beta (hypernet_l1/knots.py): J knots
+  # in log beta (1: one parameter set for every beta) and how they combine.
   c.model.num_knots = 4
   c.model.beta_map = "delta"       # "hat" | "delta" | "mlp"
-  c.model.knot_init = "shared"     # "shared" | "independent" (hat only)
-  c.model.fixed_params = ()
-  c.model.knot_edge_mass = False   # edge knots sampled as often as inner ones
 
   c.eval = ml_collections.ConfigDict()
   c.eval.n = 16

@@ -63,10 +63,6 @@ def _uniform(n: int, size: int, seed: int = 0) -> np.ndarray:
   return np.random.default_rng(seed).uniform(-1.0, 1.0, (size, n))
 
 
-def _swish64(z: np.ndarray) -> np.ndarray:
-  return z / (1.0 + np.exp(-z))
-
-
 def _fit_output(h_PxM: np.ndarray, y_P: np.ndarray) -> tuple[float, float]:
   """Least-squares `(a, b)` of `y ~ a sum_j h_j + b`."""
   features_Px2 = np.stack([h_PxM.sum(1), np.ones(len(y_P))], axis=1)
@@ -152,7 +148,7 @@ def convexity(n: int, key: jax.Array, scale: float = 1.0, bias: float = -1.0,
   b1_M[:width] = bias
   x_PxN = np.asarray(jax.random.uniform(k_x, (n_fit, n), minval=-1.0,
                                         maxval=1.0), np.float64)
-  a, b2 = _fit_output(_swish64(x_PxN @ w1_MxN[:width].T + bias),
+  a, b2 = _fit_output(swish(x_PxN @ w1_MxN[:width].T + bias),
                       np.abs(x_PxN).sum(1))
   if a <= 0:  # convex ridges correlate positively with the norm
     raise RuntimeError(f"convexity fit gave a non-positive output scale {a}")
@@ -172,11 +168,11 @@ def _pieces_per_input(n: int, scale: float, bias: float, weak: float, sign,
   w1_MxN[idx, idx] = scale * sign_N
   b1_M[:n] = bias
   x_PxN = _uniform(n, n_fit)
-  pieces_PxN = _swish64(bias + scale * sign_N * x_PxN)
+  pieces_PxN = swish(bias + scale * sign_N * x_PxN)
   if weak:
     w1_MxN[n + idx, idx] = -scale * sign_N
     b1_M[n:2 * n] = bias
-    pieces_PxN = pieces_PxN + weak * _swish64(bias - scale * sign_N * x_PxN)
+    pieces_PxN = pieces_PxN + weak * swish(bias - scale * sign_N * x_PxN)
   a, b2 = _fit_output(pieces_PxN, np.abs(x_PxN).sum(1))
   w2_M[:n] = a
   if weak:
@@ -239,7 +235,7 @@ def trivial(n: int, ripple: float = 0.0, seed: int = 0, n_fit: int = 8192,
     w1_MxN[:] = rng.standard_normal((m, n))
     w2_M[:] = rng.standard_normal(m)
     x_PxN = _uniform(n, n_fit, seed + 1)
-    f_P = _swish64(x_PxN @ w1_MxN.T) @ w2_M
+    f_P = swish(x_PxN @ w1_MxN.T) @ w2_M
     w2_M *= ripple * np.sqrt(n / 12.0) / f_P.std()
     b2 -= float(np.mean(f_P) * ripple * np.sqrt(n / 12.0) / f_P.std())
   return _as_net(w1_MxN, b1_M, w2_M, b2)

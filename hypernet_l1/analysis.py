@@ -41,7 +41,7 @@ import numpy as np
 from hypernet_l1 import evaluation
 from hypernet_l1 import labels
 from hypernet_l1 import tasks
-from hypernet_l1.target import TargetNet
+from hypernet_l1.target import TargetNet, swish
 
 _CODE = labels.CODE
 
@@ -145,8 +145,8 @@ def _units(net: TargetNet, x_PxN: jax.Array, n: jax.Array, th: Thresholds
   n = jnp.asarray(n, w1_MxN.dtype)
   tiny = 1e-12
   pre_PxM = x_PxN @ w1_MxN.T + b1_M[None, :]
-  sig_PxM = jax.nn.sigmoid(pre_PxM)
-  h_PxM = pre_PxM * sig_PxM  # swish
+  # Each unit's output and its slope d h / d pre, elementwise.
+  h_PxM, dh_PxM = jax.jvp(swish, (pre_PxM,), (jnp.ones_like(pre_PxM),))
 
   # Activity: share of the output's per-unit spread; biases do not count.
   contrib_M = jnp.abs(w2_M) * jnp.std(h_PxM, axis=0)
@@ -179,7 +179,7 @@ def _units(net: TargetNet, x_PxN: jax.Array, n: jax.Array, th: Thresholds
   even_M = tied_M & (evenness_M >= th.even)
   kinked_M = tied_M & ~one_regime_M & ~even_M
   # Mean slope E[d h_j / d pre_j] of each unit.
-  dswish_M = jnp.mean(sig_PxM * (1.0 + pre_PxM * (1.0 - sig_PxM)), axis=0)
+  dswish_M = jnp.mean(dh_PxM, axis=0)
   return {
       "f_P": h_PxM @ w2_M + b2, "share": share_M, "active": active_M,
       "tie": tie_M, "tie_onehot": tie_onehot_MxN,
@@ -279,7 +279,8 @@ def order_parameters_single(net: TargetNet, x_PxN: jax.Array, n: jax.Array,
       "dense_share": jnp.sum(dense_M) / jnp.maximum(n_active, 1),
       "dense_sign": dense_sign,
       "fit_corr": fit_corr,
-      "output_var": jnp.var(f_P) / (jnp.var(y_P) + tiny),
+      # Over the task's exact var(y), as FVU: one number per n.
+      "output_var": jnp.var(f_P) / task.variance(n),
       "fvu": evaluation.fvu(f_P, y_P, task, n),
   }
 

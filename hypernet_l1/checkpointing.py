@@ -12,7 +12,6 @@ import json
 import logging as py_logging
 import os
 import shutil
-import sys
 
 import jax
 from jax.experimental import multihost_utils
@@ -27,6 +26,7 @@ COMMIT_MARKER = "commit_success.txt"
 # Where a resumed run moves checkpoints that fail to restore (never deleted).
 UNREADABLE_DIR = "unreadable_checkpoints"
 PARAMS, TRAIN_STATE = "params", "train_state"
+_log = py_logging.getLogger(__name__)
 
 
 class ConfigMismatchError(ValueError):
@@ -64,10 +64,32 @@ _ADDED_FIELDS = {
     "model.sign_offset_slope": 0.0,
     "model.num_knots": 1,
     "model.beta_map": "hat",
+}
+# Config fields since removed (options no reported run trained), with the
+# value every run that named them was trained with: `_upgrade` drops them
+# with that value; `read_config` drops any other with a logged note, and a
+# resume with another value is refused (`check_config` names the field).
+_REMOVED_FIELDS = {
     "model.knot_init": "shared",
-    "model.fixed_params": (),
+    "model.fixed_params": [],
     "model.knot_edge_mass": False,
 }
+
+
+def _pop_removed(saved: dict, only_as_trained: bool) -> list[str]:
+  """Drops `_REMOVED_FIELDS` from `saved` (all, or those that hold the
+  value runs were trained with); `field = value` of the others dropped."""
+  dropped = []
+  for dotted, trained in _REMOVED_FIELDS.items():
+    *parents, leaf = dotted.split(".")
+    node = saved
+    for part in parents:
+      node = node.get(part, {})
+    if leaf in node and (node[leaf] == trained or not only_as_trained):
+      value = node.pop(leaf)
+      if value != trained:
+        dropped.append(f"{dotted} = {value!r}")
+  return dropped
 
 
 def _upgrade(saved: dict) -> dict:
@@ -77,6 +99,7 @@ def _upgrade(saved: dict) -> dict:
     for part in parents:
       node = node.setdefault(part, {})
     node.setdefault(leaf, value)
+  _pop_removed(saved, only_as_trained=True)
   model = saved.setdefault("model", {})
   if "init_gate" not in model:
     logit = model.pop("init_gate_logit", 3.0)
@@ -85,9 +108,15 @@ def _upgrade(saved: dict) -> dict:
 
 
 def read_config(workdir: str) -> ml_collections.ConfigDict:
-  """A run's config, with fields added since it was written filled in."""
+  """A run's config, with fields added since it was written filled in and
+  fields since removed dropped (`_REMOVED_FIELDS`)."""
   with open(os.path.join(workdir, CONFIG_FILE)) as f:
-    return ml_collections.ConfigDict(_upgrade(json.load(f)))
+    saved = _upgrade(json.load(f))
+  for field in _pop_removed(saved, only_as_trained=False):
+    _log.warning("%s: config field %s was removed from the code (no "
+                 "reported run used it); the run is read without it",
+                 workdir, field)
+  return ml_collections.ConfigDict(saved)
 
 
 def config_differences(saved: dict, current: dict) -> list[str]:
@@ -131,7 +160,7 @@ class _Quiet:
 
   A corrupt checkpoint makes Orbax log one traceback per array from its
   worker threads before the restore raises; the caller reports the failure
-  once, in one line.
+  once, in one line. The levels are back as they were when the call returns.
   """
 
   def __enter__(self):
@@ -145,16 +174,6 @@ class _Quiet:
       logger.setLevel(level)
 
 
-def _drop_closed_loop_errors(unraisable) -> bool:
-  """When a restore fails, Orbax's abandoned tensorstore reads keep finishing
-  on worker threads and report to an event loop that is already closed:
-  Python prints one `RuntimeError: Event loop is closed` traceback per array
-  (through `sys.unraisablehook`), during the restore and after it. Those,
-  and only those, are dropped; the failure itself is reported in one line."""
-  return (isinstance(unraisable.exc_value, RuntimeError)
-          and str(unraisable.exc_value) == "Event loop is closed")
-
-
 def _abstract(tree):
   return jax.tree.map(ocp.utils.to_shape_dtype_struct, tree)
 
@@ -164,78 +183,23 @@ def _first_line(error: Exception) -> str:
   return f"{type(error).__name__}: {text[0] if text else ''}"[:200]
 
 
-# What Orbax logs (as absl warnings) for every read-only manager: a reader
-# asked for read-only, so being told is noise in an analysis session.
-_READ_ONLY_NOTICES = ("CheckpointManagerOptions.read_only=True",
-                      "Given directory is read only")
-
-
-class _DropReadOnlyNotices(py_logging.Filter):
-
-  def filter(self, record: py_logging.LogRecord) -> bool:
-    return not record.getMessage().startswith(_READ_ONLY_NOTICES)
-
-
-class _DropAbandonedReads(py_logging.Filter):
-  """The same abandoned reads (`_drop_closed_loop_errors`) also reach
-  asyncio's "Task exception was never retrieved" log, with a traceback,
-  whenever their task is garbage-collected: those records are dropped."""
-
-  def filter(self, record: py_logging.LogRecord) -> bool:
-    message = record.getMessage()
-    return not (message.startswith("Task exception was never retrieved")
-                and "async_deserialize" in message)
-
-
-class _ReaderHooks:
-  """The process-wide hooks checkpoint readers need, held while one is open.
-
-  `sys.unraisablehook` drops `_drop_closed_loop_errors`, absl's logger
-  filters `_READ_ONLY_NOTICES` and asyncio's `_DropAbandonedReads`; they
-  are installed when the first `Checkpointer` opens and removed when the
-  last one closes, so nothing outlives them (a notebook that imports the
-  package keeps its own hooks). A launcher, whose process is the analysis,
-  holds them for its whole life (`hold_reader_hooks`): an abandoned read's
-  task may be collected after its reader closed.
-  """
-  _open = 0
-  _previous_hook = None
-  _filters = (("absl", _DropReadOnlyNotices()),
-              ("asyncio", _DropAbandonedReads()))
-
-  @classmethod
-  def acquire(cls) -> None:
-    if cls._open == 0:
-      cls._previous_hook = previous = sys.unraisablehook
-      sys.unraisablehook = lambda u: (None if _drop_closed_loop_errors(u)
-                                      else previous(u))
-      for name, log_filter in cls._filters:
-        py_logging.getLogger(name).addFilter(log_filter)
-    cls._open += 1
-
-  @classmethod
-  def release(cls) -> None:
-    cls._open -= 1
-    if cls._open == 0:
-      sys.unraisablehook = cls._previous_hook
-      for name, log_filter in cls._filters:
-        py_logging.getLogger(name).removeFilter(log_filter)
-
-
-def hold_reader_hooks() -> None:
-  """Keeps the readers' hooks (`_ReaderHooks`) for the rest of the process."""
-  _ReaderHooks.acquire()
-
-
 class Checkpointer:
-  """Saves and restores the training state at chosen steps."""
+  """Saves and restores the training state at chosen steps.
+
+  A reader (`read_only`) never saves, and creates nothing. It is not
+  Orbax's `read_only` manager: that one logs a warning each time it opens,
+  noise in every analysis session, and a plain manager that is never asked
+  to save writes nothing either. It installs nothing process-wide (a hook,
+  a logger filter): what a terminal user should not see of Orbax's
+  abandoned reads after a failed restore, the launchers hide
+  (`launch/common.py`).
+  """
 
   def __init__(self, workdir: str, read_only: bool = False):
-    _ReaderHooks.acquire()
-    self._holds_hooks = True
     options = ocp.CheckpointManagerOptions(
-        max_to_keep=None, create=not read_only, read_only=read_only,
+        max_to_keep=None, create=not read_only,
         enable_async_checkpointing=False)
+    self._read_only = read_only
     self._workdir = workdir
     self._directory = os.path.abspath(os.path.join(workdir, "checkpoints"))
     self._manager = ocp.CheckpointManager(
@@ -258,6 +222,8 @@ class Checkpointer:
 
   def save(self, step: int, state: dict) -> None:
     """Saves `state` (`train.init_state`'s structure) as `params` + the rest."""
+    if self._read_only:
+      raise ValueError(f"{self._workdir}: a checkpoint reader does not save")
     if step in self.incomplete_steps():
       if jax.process_index() == 0:
         shutil.rmtree(os.path.join(self._directory, str(step)))
@@ -313,6 +279,3 @@ class Checkpointer:
   def close(self) -> None:
     self._manager.wait_until_finished()
     self._manager.close()
-    if self._holds_hooks:
-      self._holds_hooks = False  # a second close releases nothing
-      _ReaderHooks.release()

@@ -8,12 +8,11 @@ import math
 import numbers
 
 from hypernet_l1 import complexity
-from hypernet_l1 import generator
+from hypernet_l1 import hypernet
 from hypernet_l1 import knots
 from hypernet_l1 import layout
 from hypernet_l1 import tasks
 
-RAMP_DIRECTIONS = ("up", "down")
 REGULARIZERS = tuple(complexity.REGULARIZERS)
 
 # Integer fields and their smallest allowed value.
@@ -48,9 +47,6 @@ _FINITE = ("model.init_log_sigma", "model.init_gate.own", "model.init_gate.off",
 
 class ConfigError(ValueError):
   """The config is invalid; the message has one line per offending field."""
-
-
-SLOT_SIGNS = ("none", "random", "paired")
 
 
 def _get(config, field: str):
@@ -100,34 +96,22 @@ def problems(config) -> list[str]:
   for field in _FINITE:
     if not _is_real(_get(config, field)):
       bad(field, "a finite number")
-  if config.beta_ramp_direction not in RAMP_DIRECTIONS:
-    bad("beta_ramp_direction", f"one of {', '.join(RAMP_DIRECTIONS)}")
+  if config.beta_ramp_direction not in layout.RAMP_DIRECTIONS:
+    bad("beta_ramp_direction", f"one of {', '.join(layout.RAMP_DIRECTIONS)}")
   if config.task not in tasks.TASKS:
     bad("task", f"one of {', '.join(tasks.TASKS)}")
   if config.beta_mode not in layout.BETA_MODES:
     bad("beta_mode", f"one of {', '.join(layout.BETA_MODES)}")
   if config.regularizer not in REGULARIZERS:
     bad("regularizer", f"one of {', '.join(REGULARIZERS)}")
-  if config.model.slot_sign not in SLOT_SIGNS:
-    bad("model.slot_sign", f"one of {', '.join(SLOT_SIGNS)}")
+  if config.model.slot_sign not in hypernet.SLOT_SIGNS:
+    bad("model.slot_sign", f"one of {', '.join(hypernet.SLOT_SIGNS)}")
   if config.model.beta_map not in knots.BETA_MAPS:
     bad("model.beta_map", f"one of {', '.join(knots.BETA_MAPS)}")
-  if config.model.knot_init not in knots.KNOT_INITS:
-    bad("model.knot_init", f"one of {', '.join(knots.KNOT_INITS)}")
-  elif (config.model.knot_init == "independent"
-        and config.model.beta_map != "hat"):
-    bad("model.knot_init", "'shared' unless model.beta_map is 'hat' (a "
-        "base plus deltas starts from the base)")
   if (layout.trains_at_grid_betas(config) and _is_int(config.model.num_knots)
       and config.model.num_knots > 1):
     bad("model.num_knots", "1 in grid mode (each member trains at one "
         "beta)")
-  if config.model.fixed_params and not found:  # tracing needs a sane config
-    names = generator.param_names(config)
-    unknown = sorted(set(config.model.fixed_params) - set(names))
-    if unknown:
-      bad("model.fixed_params", f"a tuple of names from {', '.join(names)} "
-          f"(unknown: {', '.join(unknown)})")
 
   if (_is_int(config.warmup_steps) and _is_int(config.num_steps)
       and config.warmup_steps >= config.num_steps >= 1):

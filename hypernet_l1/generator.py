@@ -1,7 +1,6 @@
 """From a config and hypernetwork parameters to generated networks."""
 
 import functools
-import math
 from typing import Sequence
 
 import jax
@@ -20,7 +19,6 @@ def make_model(config: ml_collections.ConfigDict) -> hypernet.HyperNet:
   m = config.model
   return hypernet.HyperNet(
       width=m.width, tied_slots=m.tied_slots,
-      log_beta_range=(math.log(config.beta_min), math.log(config.beta_max)),
       init_log_sigma=m.init_log_sigma,
       init_gate_logits=(m.init_gate.own, m.init_gate.off, m.init_gate.free,
                         m.init_gate.w2),
@@ -52,8 +50,9 @@ def generate_from_noise(config, params, noise: Noise, n: jax.Array,
   so callers generating many networks per key draw it once. `params` are
   the generator's (beta-dependent with `model.num_knots > 1`, `knots.py`).
   """
-  heads = make_model(config).apply(
-      {"params": knots.at(config, params, log_beta)}, noise, n, log_beta)
+  t = layout.scaled_log_beta(config, log_beta)
+  heads = make_model(config).apply({"params": knots.at(config, params, t)},
+                                   noise, n, t)
   return hypernet.assemble(heads, noise, n, config.regularizer,
                            measure_settings(config), train)
 
@@ -70,12 +69,6 @@ def _init_one(config, key: jax.Array):
                      config.model.code_dim)
   return make_model(config).init(key, noise, jnp.int32(num_inputs),
                                  jnp.float32(0.0))["params"]
-
-
-def param_names(config) -> tuple[str, ...]:
-  """The top-level parameter names of `HyperNet` (traced, not computed)."""
-  return tuple(jax.eval_shape(
-      functools.partial(_init_one, config), jax.random.key(0)))
 
 
 def init_params(config, key: jax.Array):

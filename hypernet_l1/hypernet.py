@@ -6,8 +6,8 @@ told which edge is their own. The other slots hold *free* units with codes of
 their own, so that units unlike their siblings (a linear correction unit,
 dense convexity units) can be generated. Every edge weight `W1[(r, a), i]`
 comes from one edge MLP applied to all (unit, input) pairs at once; pooled
-context (masked mean over inputs, `log beta`, `8/n`) tells each unit about the
-whole network. All inputs are treated alike, so the distribution of generated
+context (masked mean over inputs, the scaled log beta `t`, `8/n`) tells each
+unit about the whole network. All inputs are treated alike, so the distribution of generated
 networks is symmetric under permuting inputs.
 """
 
@@ -18,16 +18,9 @@ import numpy as np
 
 from hypernet_l1 import complexity
 from hypernet_l1.noise import Noise
-from hypernet_l1.target import TargetNet
+from hypernet_l1.target import TargetNet, swish
 
-
-def _swish(z):
-  """`z sigmoid(z)` with the sigmoid as `(1 + tanh(z / 2)) / 2`.
-
-  The same function; XLA:CPU lowers `jax.nn.sigmoid` to `exp` and a divide,
-  and this form made the training step 9% faster (benchmarks/README.md).
-  """
-  return z * (0.5 + 0.5 * jnp.tanh(0.5 * z))
+SLOT_SIGNS = ("none", "random", "paired")  # `HyperNet.slot_sign`
 
 
 class MLP(nn.Module):
@@ -38,15 +31,15 @@ class MLP(nn.Module):
   @nn.compact
   def __call__(self, x):
     for _ in range(self.depth - 1):
-      x = _swish(nn.Dense(self.width)(x))
+      x = swish(nn.Dense(self.width)(x))
     return nn.Dense(self.out)(x)
 
 
 class HyperNet(nn.Module):
-  """Maps (noise, n, log beta) to per-weight heads of a padded network."""
+  """Maps (noise, n, scaled log beta `t`) to per-weight heads of a padded
+  network (`t`: `layout.scaled_log_beta`)."""
   width: int = 32
   tied_slots: int = 2
-  log_beta_range: tuple[float, float] = (-5.0, -1.0)
   init_log_sigma: float = -3.0
   # Initial gate logits (l0) of own edges, off-own edges of tied units,
   # edges of free units, and output weights.
@@ -66,7 +59,7 @@ class HyperNet(nn.Module):
   slot_sign: str = "paired"
 
   @nn.compact
-  def __call__(self, noise: Noise, n: jax.Array, log_beta: jax.Array):
+  def __call__(self, noise: Noise, n: jax.Array, t: jax.Array):
     num_slots, num_inputs = noise.slot_sign_KxN.shape
     w = self.width
     in_mask_N = jnp.arange(num_inputs) < n
@@ -74,8 +67,6 @@ class HyperNet(nn.Module):
 
     embed_NxW = MLP(w, w, name="input_embed")(noise.input_code_NxC)
     pooled_W = jnp.sum(embed_NxW * in_mask_N[:, None], 0) / n_float
-    lo, hi = self.log_beta_range
-    t = 2.0 * (log_beta - lo) / (hi - lo) - 1.0
     # 8/n: mean pooling alone cannot tell the generator n (n = 32 and 48
     # reached FVU 1e-3 with it, 0.3-1.9 without, in a prototype).
     context_W = MLP(w, w, name="context")(
@@ -114,8 +105,8 @@ class HyperNet(nn.Module):
     edge_out_bias = self.param("edge_out_bias", nn.initializers.zeros, (3,))
     edge_out = lambda h: (jnp.einsum("...w,cw->...c", h, edge_out_kernel)
                           + edge_out_bias)
-    edge_KxNxNx3 = edge_out(_swish(edge_unit[:, :, None] + edge_input))
-    own_TxNx3 = edge_out(_swish(edge_unit[:self.tied_slots] + edge_input
+    edge_KxNxNx3 = edge_out(swish(edge_unit[:, :, None] + edge_input))
+    own_TxNx3 = edge_out(swish(edge_unit[:self.tied_slots] + edge_input
                                 + edge_own))
     is_own_KxNxN = is_tied_K[:, None, None] & jnp.eye(num_inputs, dtype=bool)
     own_KxNxNx3 = jnp.pad(
@@ -123,7 +114,7 @@ class HyperNet(nn.Module):
     )[:, :, None, :]
     edge_KxNxNx3 = jnp.where(is_own_KxNxN[..., None], own_KxNxNx3,
                              edge_KxNxNx3)
-    unit_KxNx5 = MLP(w, 5, name="unit_head")(_swish(unit_KxNxW))
+    unit_KxNx5 = MLP(w, 5, name="unit_head")(swish(unit_KxNxW))
 
     # Learned output scales: accurate networks need tied weights near 10.
     log_scale = self.param("log_scale", nn.initializers.zeros, (4,))

@@ -3,7 +3,7 @@
 With `model.num_knots = J > 1` the hypernetwork's parameters are a function
 of log beta,
 
-    theta(beta) = base + sum_j c_j(t) knots_j,   t = scaled log beta in [-1, 1],
+    theta(beta) = base + sum_j c_j(t) knots_j,   t = layout.scaled_log_beta,
 
 evaluated per generated network before `HyperNet.apply`
 (`generator.generate_from_noise`). A generator whose parameters are shared
@@ -20,8 +20,9 @@ phases. `model.beta_map` picks the coefficients `c_j` and the base:
 - `"mlp"`: a shared base plus `J` learned directions mixed by a small MLP of
   `t`: a Pareto hyper-hypernetwork (Navon et al. 2021) of rank `J`.
 
-Top-level parameters named in `model.fixed_params` do not vary with beta.
-`J = 1` is the plain parameter tree: the beta-shared generator, bit for bit.
+Every form starts as the beta-shared generator: the knots (or the base)
+from one draw, the deltas at zero. `J = 1` is the plain parameter tree: the
+beta-shared generator, bit for bit.
 """
 
 import jax
@@ -29,18 +30,11 @@ import jax.numpy as jnp
 import numpy as np
 
 BETA_MAPS = ("hat", "delta", "mlp")
-KNOT_INITS = ("shared", "independent")
 _MLP_WIDTH = 16
 
 
 def varies(config) -> bool:
   return config.model.num_knots > 1
-
-
-def scaled_log_beta(config, log_beta):
-  """`log beta` mapped to `t` in [-1, 1] over [beta_min, beta_max] (clipped)."""
-  lo, hi = np.log(config.beta_min), np.log(config.beta_max)
-  return jnp.clip(2.0 * (log_beta - lo) / (hi - lo) - 1.0, -1.0, 1.0)
 
 
 def hat_weights(num_knots: int, t):
@@ -49,52 +43,27 @@ def hat_weights(num_knots: int, t):
   return jnp.maximum(0.0, 1.0 - jnp.abs(t - knots_J) * (num_knots - 1) / 2.0)
 
 
-def sample_log_betas(config, key, num: int, log_beta_lo, log_beta_hi):
-  """`[num]` log betas, uniform over the open range `[lo, hi]`.
-
-  With `model.knot_edge_mass` the range is widened by half a knot spacing
-  at each end and clipped back, so that the two edge knots, which a uniform
-  draw gives half the hat mass of an inner knot, get as much as the others
-  (the clipped draws land exactly on the range's ends).
-  """
-  pad = 0.0
-  if config.model.knot_edge_mass and varies(config):
-    full = np.log(config.beta_max) - np.log(config.beta_min)
-    pad = full / (config.model.num_knots - 1) / 2.0
-  log_beta = jax.random.uniform(key, (num,), minval=log_beta_lo - pad,
-                                maxval=log_beta_hi + pad)
-  return jnp.clip(log_beta, log_beta_lo, log_beta_hi)
-
-
-def _split(config, params):
-  fixed = {k: v for k, v in params.items() if k in config.model.fixed_params}
-  varying = {k: v for k, v in params.items() if k not in fixed}
-  return fixed, varying
-
-
 def init(config, init_one, key):
   """The beta-dependent parameters built from `init_one(key) -> params`.
 
-  `"shared"` starts every knot (or the base) from the same parameters, so
-  at step 0 the generator is the beta-shared one; `"independent"` gives
-  each knot its own draw (`"hat"` only).
+  Every knot (or the base) starts from the same parameters, so at step 0
+  the generator is the beta-shared one. `fixed` is empty: it held the
+  parameters a removed option kept fixed across beta, and Orbax restores
+  only the tree a run saved.
   """
   if not varies(config):
     return init_one(key)
   num_knots = config.model.num_knots
-  base_key, knots_key, coef_key = jax.random.split(key, 3)
-  fixed, varying = _split(config, init_one(base_key))
+  # Three keys, as every run was initialised (the second drew knots of
+  # their own under a removed option).
+  base_key, _, coef_key = jax.random.split(key, 3)
+  params = init_one(base_key)
   if config.model.beta_map == "hat":
-    if config.model.knot_init == "independent":
-      _, varying_J = _split(config, jax.vmap(init_one)(
-          jax.random.split(knots_key, num_knots)))
-    else:
-      varying_J = jax.tree.map(
-          lambda a: jnp.broadcast_to(a, (num_knots, *a.shape)), varying)
-    return {"fixed": fixed, "knots": varying_J}
-  state = {"fixed": fixed, "base": varying,
+    return {"fixed": {}, "knots": jax.tree.map(
+        lambda a: jnp.broadcast_to(a, (num_knots, *a.shape)), params)}
+  state = {"fixed": {}, "base": params,
            "knots": jax.tree.map(
-               lambda a: jnp.zeros((num_knots, *a.shape), a.dtype), varying)}
+               lambda a: jnp.zeros((num_knots, *a.shape), a.dtype), params)}
   if config.model.beta_map == "mlp":
     k1, k2 = jax.random.split(coef_key)
     state["coef"] = {
@@ -106,20 +75,20 @@ def init(config, init_one, key):
   return state
 
 
-def coefficients(config, state, log_beta):
-  """`[J]` weights `c_j` of the knots at `log_beta`."""
-  t = scaled_log_beta(config, log_beta)
+def coefficients(config, state, t):
+  """`[J]` weights `c_j` of the knots at the scaled log beta `t`."""
   if config.model.beta_map == "mlp":
     coef = state["coef"]
     return jnp.tanh(t * coef["w1"] + coef["b1"]) @ coef["w2"] + coef["b2"]
   return hat_weights(config.model.num_knots, t)
 
 
-def at(config, state, log_beta):
-  """The hypernetwork's parameters at `log_beta` (a scalar)."""
+def at(config, state, t):
+  """The hypernetwork's parameters at the scaled log beta `t` (a scalar,
+  `layout.scaled_log_beta`)."""
   if not varies(config):
     return state
-  c_J = coefficients(config, state, log_beta)
+  c_J = coefficients(config, state, t)
   stacked = state["knots"]
   if "base" in state:
     # One weighted sum over [base, knots] with the base's weight 1: under
@@ -128,5 +97,4 @@ def at(config, state, log_beta):
     c_J = jnp.concatenate([jnp.ones(1, c_J.dtype), c_J])
     stacked = jax.tree.map(lambda b, k: jnp.concatenate([b[None], k]),
                            state["base"], stacked)
-  varying = jax.tree.map(lambda a: jnp.tensordot(c_J, a, axes=1), stacked)
-  return {**state["fixed"], **varying}
+  return jax.tree.map(lambda a: jnp.tensordot(c_J, a, axes=1), stacked)

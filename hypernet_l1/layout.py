@@ -10,15 +10,19 @@ Beta grids, one per purpose, all log-spaced over `[beta_min, beta_max]`:
 `grid_betas` (grid-mode training, `num_betas`), `table_betas` (the final
 table and `evaluate_dims`, `eval.num_betas`) and `analysis_betas` (phase
 analysis, `ANALYSIS_NUM_BETAS`). A grid-mode run is evaluated at its
-training grid for every purpose.
+training grid for every purpose. The range itself: `log_beta_bounds`, the
+part of it a training step draws from (`open_log_beta_range`, the beta
+ramp) and the scaled log beta `t` the generator reads (`scaled_log_beta`).
 """
 
 import math
 from typing import Sequence
 
+import jax.numpy as jnp
 import numpy as np
 
 BETA_MODES = ("sampled", "grid")
+RAMP_DIRECTIONS = ("up", "down")  # `open_log_beta_range`
 # A fine scan: 28 intervals in log beta, 4x finer than an 8-beta grid over
 # the same range, so a sampled-beta run places its phase boundaries between
 # betas no grid member was trained at.
@@ -30,9 +34,48 @@ def trains_at_grid_betas(config) -> bool:
   return config.beta_mode == "grid"
 
 
+def log_beta_bounds(config) -> tuple[float, float]:
+  """`(log beta_min, log beta_max)`: the trained range of log beta."""
+  return math.log(config.beta_min), math.log(config.beta_max)
+
+
+def scaled_log_beta(config, log_beta):
+  """`t`: `log beta` mapped onto [-1, 1] over the trained range, clipped.
+
+  What the generator is told of beta: its context features and sign offset
+  (`hypernet.HyperNet`) and its knot weights (`knots.py`) all read this one
+  `t`. Clipped, because the generator only ever trained on `t` in [-1, 1]:
+  a beta outside the range (`Run.generate`, `--betas`) gets the network of
+  the nearest end, from the context and the knots alike, instead of an
+  extrapolation of the context MLP that no training step constrained.
+  Inside the range the clip changes no bit.
+  """
+  lo, hi = log_beta_bounds(config)
+  return jnp.clip(2.0 * (log_beta - lo) / (hi - lo) - 1.0, -1.0, 1.0)
+
+
+def open_log_beta_range(config, step) -> tuple[jnp.ndarray, jnp.ndarray]:
+  """The part of `log_beta_bounds` open at training `step`: the beta ramp.
+
+  Over the first `beta_ramp_fraction` of the steps the range opens from one
+  end: `up` (the default) from `beta_min`, so the low-beta algorithm forms
+  first; `down` from `beta_max` (the reverse sweep, for hysteresis;
+  `RAMP_DIRECTIONS`). Grid members train at their own beta clipped into
+  this range.
+  """
+  lo, hi = log_beta_bounds(config)
+  if config.beta_ramp_fraction == 0:  # no ramp: open from the first step
+    opened = jnp.asarray(hi - lo)
+  else:
+    ramp_steps = max(1.0, config.beta_ramp_fraction * config.num_steps)
+    opened = (hi - lo) * jnp.clip(step / ramp_steps, 0.0, 1.0)
+  if config.beta_ramp_direction == "down":
+    return hi - opened, jnp.asarray(hi)
+  return jnp.asarray(lo), lo + opened
+
+
 def log_spaced(config, num: int) -> np.ndarray:
-  return np.exp(np.linspace(math.log(config.beta_min),
-                            math.log(config.beta_max), num))
+  return np.exp(np.linspace(*log_beta_bounds(config), num))
 
 
 def grid_betas(config) -> np.ndarray:

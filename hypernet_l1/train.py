@@ -9,7 +9,6 @@ out over devices, a compiled loop and vmap. Randomness is a pure function of
 
 import functools
 import json
-import math
 import os
 import time
 
@@ -24,7 +23,6 @@ from hypernet_l1 import checkpointing
 from hypernet_l1 import config_validation
 from hypernet_l1 import evaluation
 from hypernet_l1 import generator
-from hypernet_l1 import knots
 from hypernet_l1 import layout
 from hypernet_l1 import runcontrol
 from hypernet_l1 import sharding
@@ -52,25 +50,6 @@ def init_state(config) -> dict:
       # First step whose loss or gradient was not finite, per member (-1: none).
       "first_bad_step": jnp.full(layout.ensemble_size(config), -1, jnp.int32),
   }
-
-
-def log_beta_range(config, step) -> tuple[jax.Array, jax.Array]:
-  """The log beta range open at `step`: the beta ramp.
-
-  Over the first `beta_ramp_fraction` of the steps the range opens from one
-  end: `up` (the default) from `beta_min`, so the low-beta algorithm forms
-  first; `down` from `beta_max` (the reverse sweep, for hysteresis). Grid
-  members train at their own beta clipped into this range.
-  """
-  lo, hi = math.log(config.beta_min), math.log(config.beta_max)
-  if config.beta_ramp_fraction == 0:  # no ramp: open from the first step
-    opened = jnp.asarray(hi - lo)
-  else:
-    ramp_steps = max(1.0, config.beta_ramp_fraction * config.num_steps)
-    opened = (hi - lo) * jnp.clip(step / ramp_steps, 0.0, 1.0)
-  if config.beta_ramp_direction == "down":
-    return hi - opened, jnp.asarray(hi)
-  return jnp.asarray(lo), lo + opened
 
 
 def objective(fvu, complexity_per_dim, log_beta):
@@ -110,7 +89,7 @@ def member_loss(config, params, key, member_log_beta, step):
   step draws `nets_per_bucket` times fewer random inputs.
   """
   objectives, fvus, costs = [], [], []
-  log_beta_lo, log_beta_hi = log_beta_range(config, step)
+  log_beta_lo, log_beta_hi = layout.open_log_beta_range(config, step)
   task = tasks.get(config.task)
   buckets = generator.dim_buckets(config.train_dims, config.dim_buckets)
   for num_inputs, dims in buckets.items():
@@ -119,8 +98,10 @@ def member_loss(config, params, key, member_log_beta, step):
         jax.random.fold_in(key, bucket_index), 4)
     num_nets = config.nets_per_bucket
     n_G = jax.random.choice(dim_key, jnp.asarray(dims), (num_nets,))
-    log_beta_G = knots.sample_log_betas(config, beta_key, num_nets,
-                                        log_beta_lo, log_beta_hi)
+    # Clipped: rounding can carry a draw a hair past `log_beta_hi`.
+    log_beta_G = jnp.clip(jax.random.uniform(
+        beta_key, (num_nets,), minval=log_beta_lo, maxval=log_beta_hi),
+                          log_beta_lo, log_beta_hi)
     if layout.trains_at_grid_betas(config):
       log_beta_G = jnp.full((num_nets,), jnp.clip(
           member_log_beta, log_beta_lo, log_beta_hi))

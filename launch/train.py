@@ -38,6 +38,7 @@ from hypernet_l1 import config_validation
 from hypernet_l1 import runcontrol
 from hypernet_l1 import sharding
 from hypernet_l1 import train
+from launch import common
 from launch import runtime_errors
 from launch import tensorboard_events
 
@@ -74,6 +75,7 @@ _USER_ERRORS = (config_validation.ConfigError,
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)  # Orbax logs every file write at INFO
+  common.hide_abandoned_reads()  # of a corrupt checkpoint it resumes past
   try:
     # Before the first device call, so a bad config costs no compile or write.
     config_validation.validate(_CONFIG.value)

@@ -31,6 +31,16 @@ def test_swish_reflection_identity():
   chex.assert_trees_all_close(swish(-u), swish(u) - u, atol=1e-5)
 
 
+def test_the_one_swish_is_z_sigmoid_z_in_jax_and_in_float64_numpy():
+  z = np.linspace(-30.0, 30.0, 601)
+  exact = z / (1.0 + np.exp(-z))
+  out = swish(z)
+  assert isinstance(out, np.ndarray) and out.dtype == np.float64
+  np.testing.assert_allclose(out, exact, rtol=1e-13, atol=1e-13)
+  np.testing.assert_allclose(swish(jnp.asarray(z, jnp.float32)), exact,
+                             rtol=1e-6, atol=4e-6)  # f32 rounding of 30
+
+
 @pytest.mark.parametrize("k", [2.0, 8.0, 50.0])
 def test_relu_k_converges_to_relu(k):
   z = jnp.linspace(-1.0, 1.0, 2001)

@@ -57,6 +57,18 @@ def test_only_layout_decodes_the_member_layout():
       assert f".{field}" not in text, f"{path.name} reads {field}"
 
 
+def test_training_never_imports_the_drawing_libraries():
+  """matplotlib and networkx load with `hl1.plots` / `hl1.reports` only, not
+  with the package or the training launcher (each interpreter start, of the
+  launchers and the tests' subprocesses, would pay for them); `hl1.plots`
+  still works."""
+  code = ("import sys, hypernet_l1 as hl1, launch.train; "
+          "assert not {'matplotlib', 'networkx'} & set(sys.modules); "
+          "hl1.plots; assert 'matplotlib' in sys.modules")
+  subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True,
+                 timeout=120)
+
+
 @pytest.mark.slow
 def test_the_wheel_holds_only_the_library(tmp_path):
   """`pip install .` installs `hypernet_l1` and nothing named `configs`,

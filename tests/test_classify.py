@@ -362,6 +362,16 @@ def test_quadratic_and_trivial_order_parameters():
   np.testing.assert_array_less(0.85, p["output_var"][:3])
 
 
+def test_output_var_is_over_the_tasks_exact_variance():
+  """As FVU is (`evaluation.fvu`): not over the probes' sample variance."""
+  n = 16
+  net = algorithms.pudding(n)
+  f_P = np.asarray(apply_target(net, analysis.probe_batch(n)), np.float64)
+  p = analysis.order_parameters(_stack([net]))
+  np.testing.assert_allclose(p["output_var"][0], f_P.var() / (n / 12.0),
+                             rtol=1e-4)
+
+
 def test_classifier_without_the_l1_labels_names_trivial_and_other_only():
   """For another task the L1-norm algorithms do not apply (`tasks`)."""
   from hypernet_l1 import tasks  # pylint: disable=g-import-not-at-top

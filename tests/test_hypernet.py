@@ -56,6 +56,18 @@ def test_padding_does_not_change_the_network(tiny_config, params, regularizer):
                              apply_target(exact, x[:, :n]), atol=1e-5)
 
 
+def test_a_beta_outside_the_range_gets_the_network_of_its_end(tiny_config,
+                                                               params):
+  """`t` is clipped (`layout.scaled_log_beta`): beyond either end the
+  context and the knots see that end; inside, beta still matters."""
+  lo, hi = layout.log_beta_bounds(tiny_config)
+  draw = lambda log_beta: _generate(tiny_config, params, jax.random.key(0), 6,
+                                    log_beta, 8)
+  chex.assert_trees_all_equal(draw(hi + 1.0), draw(hi + 3.0))
+  chex.assert_trees_all_equal(draw(lo - 1.0), draw(lo - 3.0))
+  assert not np.allclose(draw(lo - 1.0)[0].W1, draw(hi + 1.0)[0].W1)
+
+
 def test_a_draw_cut_to_fewer_inputs_is_the_smaller_draw(tiny_config):
   draw = lambda num_inputs: draw_noise(
       jax.random.key(7), num_inputs, tiny_config.hidden_per_input,
@@ -107,7 +119,7 @@ def _own_edge_means(config, params, seeds=8, n=8):
     noise = draw_noise(jax.random.key(seed), n, config.hidden_per_input,
                        config.model.code_dim)
     w1, *_ = model.apply({"params": params}, noise, jnp.int32(n),
-                         jnp.float32(-5.0))
+                         layout.scaled_log_beta(config, jnp.float32(-5.0)))
     idx = jnp.arange(n)
     out.append(np.stack([w1.mean[0, idx, idx], w1.mean[1, idx, idx]], 1))
   return np.concatenate(out)

@@ -1,7 +1,6 @@
 """Generator parameters that vary with beta (`knots.py`)."""
 
 import json
-import math
 import os
 
 import chex
@@ -22,18 +21,29 @@ from hypernet_l1.noise import draw_noise
 
 
 def _knot_log_betas(config):
-  return np.linspace(math.log(config.beta_min), math.log(config.beta_max),
-                     config.model.num_knots)
+  return np.linspace(*layout.log_beta_bounds(config), config.model.num_knots)
 
 
-def _config(tiny_config, num_knots=4, beta_map="hat", knot_init="shared",
-            fixed=()):
+def _at(config, state, log_beta):
+  """`knots.at` at a log beta."""
+  return knots.at(config, state,
+                  layout.scaled_log_beta(config, jnp.float32(log_beta)))
+
+
+def _config(tiny_config, num_knots=4, beta_map="hat"):
   tiny_config.model.num_knots = num_knots
   tiny_config.model.beta_map = beta_map
-  tiny_config.model.knot_init = knot_init
-  tiny_config.model.fixed_params = fixed
   config_validation.validate(tiny_config)
   return tiny_config
+
+
+def _distinct_knots(state, key):
+  """`state` with every knot moved apart (they start equal), so that a
+  check can tell them apart."""
+  leaves, treedef = jax.tree.flatten(state["knots"])
+  keys = jax.random.split(key, len(leaves))
+  return {**state, "knots": treedef.unflatten(
+      [a + jax.random.normal(k, a.shape) for a, k in zip(leaves, keys)])}
 
 
 def test_hat_weights_are_a_partition_of_unity_touching_two_knots():
@@ -45,23 +55,25 @@ def test_hat_weights_are_a_partition_of_unity_touching_two_knots():
 
 
 def test_at_a_knot_the_parameters_are_that_knots(tiny_config):
-  config = _config(tiny_config, knot_init="independent")
-  state = generator.init_params(config, jax.random.key(1))
+  config = _config(tiny_config)
+  state = _distinct_knots(generator.init_params(config, jax.random.key(1)),
+                          jax.random.key(11))
   for k, log_beta in enumerate(_knot_log_betas(config)):
-    at = knots.at(config, state, jnp.float32(log_beta))
+    at = _at(config, state, log_beta)
     chex.assert_trees_all_close(
         at, jax.tree.map(lambda a: a[k], state["knots"]), atol=1e-5)
-  # Independent knots differ, so the check above can tell them apart.
+  # The knots differ, so the check above can tell them apart.
   kernel = state["knots"]["unit_head"]["Dense_0"]["kernel"]
   assert not np.allclose(kernel[0], kernel[1])
 
 
 def test_between_knots_the_parameters_interpolate_linearly(tiny_config):
-  config = _config(tiny_config, knot_init="independent")
-  state = generator.init_params(config, jax.random.key(2))
+  config = _config(tiny_config)
+  state = _distinct_knots(generator.init_params(config, jax.random.key(2)),
+                          jax.random.key(12))
   lb = _knot_log_betas(config)
   a = 0.3
-  at = knots.at(config, state, jnp.float32((1 - a) * lb[1] + a * lb[2]))
+  at = _at(config, state, (1 - a) * lb[1] + a * lb[2])
   expected = jax.tree.map(lambda p: (1 - a) * p[1] + a * p[2], state["knots"])
   chex.assert_trees_all_close(at, expected, atol=1e-5)
 
@@ -73,24 +85,11 @@ def test_a_base_with_deltas_starts_as_the_base_at_every_beta(tiny_config,
   state = generator.init_params(config, jax.random.key(3))
   for log_beta in (-14.0, -5.0, -2.3):
     chex.assert_trees_all_close(
-        knots.at(config, state, jnp.float32(log_beta)),
-        {**state["fixed"], **state["base"]})
-
-
-def test_fixed_parameters_do_not_vary_and_train_as_one_copy(tiny_config):
-  config = _config(tiny_config, knot_init="independent",
-                   fixed=("edge_out_kernel", "log_scale"))
-  state = generator.init_params(config, jax.random.key(4))
-  assert set(state["fixed"]) == {"edge_out_kernel", "log_scale"}
-  assert not set(state["knots"]) & set(state["fixed"])
-  lo, hi = (knots.at(config, state, jnp.float32(b)) for b in (-13.0, -3.0))
-  np.testing.assert_array_equal(lo["log_scale"], hi["log_scale"])
-  assert not np.allclose(lo["unit_head"]["Dense_0"]["kernel"],
-                         hi["unit_head"]["Dense_0"]["kernel"])
+        _at(config, state, log_beta), state["base"])
 
 
 def test_one_knot_is_the_plain_generator(tiny_config):
-  """K = 1 is `HyperNet`'s own parameter tree from the same key, so the step
+  """J = 1 is `HyperNet`'s own parameter tree from the same key, so the step
   is the beta-shared generator's, bit for bit."""
   config = _config(tiny_config, num_knots=1)
   key = jax.random.key(0)
@@ -98,15 +97,15 @@ def test_one_knot_is_the_plain_generator(tiny_config):
   chex.assert_trees_all_equal(
       plain, generator.make_model(config).init(key, *_init_args(config))[
           "params"])
-  assert knots.at(config, plain, jnp.float32(-3.0)) is plain
+  assert _at(config, plain, -3.0) is plain
 
 
 def test_shared_knots_start_as_one_generator_at_every_beta(tiny_config):
   config = _config(tiny_config, num_knots=6)
   state = generator.init_params(config, jax.random.key(5))
-  first = knots.at(config, state, jnp.float32(-13.0))
+  first = _at(config, state, -13.0)
   for log_beta in (-9.1, -5.0, -2.3):
-    chex.assert_trees_all_close(knots.at(config, state, jnp.float32(log_beta)),
+    chex.assert_trees_all_close(_at(config, state, log_beta),
                                 first, atol=1e-6)
 
 
@@ -123,7 +122,7 @@ def test_a_run_written_before_knots_existed_loads_and_is_analysed(
   config = _config(tiny_config, num_knots=1)
   workdir = str(tmp_path)
   saved = json.loads(checkpointing.config_to_json(config))
-  for field in ("num_knots", "beta_map", "knot_init", "fixed_params"):
+  for field in ("num_knots", "beta_map"):
     del saved["model"][field]
   with open(os.path.join(workdir, checkpointing.CONFIG_FILE), "w") as f:
     json.dump(saved, f)
@@ -154,31 +153,39 @@ def test_generate_answers_any_beta_from_one_member(tiny_run):
 def test_bad_knot_settings_are_refused(tiny_config):
   tiny_config.model.num_knots = 0
   tiny_config.model.beta_map = "spline"
-  tiny_config.model.fixed_params = ("no_such_layer",)
   with pytest.raises(config_validation.ConfigError) as e:
     config_validation.validate(tiny_config)
   assert "model.num_knots" in str(e.value)
   assert "model.beta_map" in str(e.value)
   tiny_config.model.num_knots = 4
   tiny_config.model.beta_map = "hat"
-  with pytest.raises(config_validation.ConfigError, match="no_such_layer"):
-    config_validation.validate(tiny_config)
-  tiny_config.model.fixed_params = ()
   tiny_config.beta_mode = "grid"
   with pytest.raises(config_validation.ConfigError, match="grid mode"):
     config_validation.validate(tiny_config)
 
 
-@pytest.mark.parametrize("edge_mass", [False, True])
-def test_edge_knots_get_the_mass_of_inner_ones_when_asked(tiny_config,
-                                                          edge_mass):
-  config = _config(tiny_config, num_knots=5)
-  config.model.knot_edge_mass = edge_mass
-  lo, hi = math.log(config.beta_min), math.log(config.beta_max)
-  log_beta = knots.sample_log_betas(config, jax.random.key(0), 200_000,
-                                    jnp.float32(lo), jnp.float32(hi))
-  assert np.float32(lo) <= log_beta.min() and log_beta.max() <= np.float32(hi)
-  mass_J = jax.vmap(lambda lb: knots.hat_weights(
-      5, knots.scaled_log_beta(config, lb)))(log_beta).mean(0)
-  ratio = float(mass_J[0] / mass_J[2])
-  assert abs(ratio - (1.0 if edge_mass else 0.5)) < 0.03, mass_J
+def test_a_config_naming_removed_knot_options_still_loads(tiny_config,
+                                                          tmp_path, caplog):
+  """Options no reported run trained were removed. A config.json naming them
+  with the value runs trained with reads and resumes as before; another
+  value reads with one logged note and refuses a resume, naming it."""
+  workdir = str(tmp_path)
+  saved = json.loads(checkpointing.config_to_json(tiny_config))
+  saved["model"].update(knot_init="shared", fixed_params=[],
+                        knot_edge_mass=False)
+  with open(os.path.join(workdir, checkpointing.CONFIG_FILE), "w") as f:
+    json.dump(saved, f)
+  read = lambda: checkpointing.config_to_json(
+      checkpointing.read_config(workdir))
+  assert read() == checkpointing.config_to_json(tiny_config)
+  assert checkpointing.check_config(workdir, tiny_config)
+  assert not caplog.records
+  saved["model"]["knot_edge_mass"] = True
+  with open(os.path.join(workdir, checkpointing.CONFIG_FILE), "w") as f:
+    json.dump(saved, f)
+  assert read() == checkpointing.config_to_json(tiny_config)
+  (note,) = [r.getMessage() for r in caplog.records]
+  assert "model.knot_edge_mass = True was removed" in note
+  with pytest.raises(checkpointing.ConfigMismatchError,
+                     match="knot_edge_mass"):
+    checkpointing.check_config(workdir, tiny_config)

@@ -2,6 +2,7 @@
 
 import math
 
+import chex
 import jax
 import jax.numpy as jnp
 import ml_collections
@@ -51,10 +52,29 @@ def test_network_objective_by_hand(tiny_config, task):
                              rtol=1e-4)
 
 
+def test_inside_the_range_a_step_is_the_unclipped_ones_bit_for_bit(
+    tiny_config, monkeypatch):
+  """The context and the sign offset read `t` unclipped until they shared
+  the knots' clipped `layout.scaled_log_beta`: with the ramp open, the
+  loss and gradients of a training step are those of the old formula."""
+  tiny_config.train_dims, tiny_config.dim_buckets = (3, 4), (4,)  # cheap
+  tiny_config.model.sign_offset_slope = 0.5  # the offset reads t too
+  params = generator.init_params(tiny_config, jax.random.key(3))
+  step = lambda: jax.jit(jax.value_and_grad(
+      lambda p: train.member_loss(tiny_config, p, jax.random.key(7),
+                                  jnp.float32(np.nan), tiny_config.num_steps)[
+                                      0]))(params)
+  clipped = step()
+  lo, hi = layout.log_beta_bounds(tiny_config)
+  monkeypatch.setattr(layout, "scaled_log_beta", lambda config, log_beta:
+                      2.0 * (log_beta - lo) / (hi - lo) - 1.0)
+  chex.assert_trees_all_equal(step(), clipped)
+
+
 def test_beta_ramp_opens_the_range_from_either_end(tiny_config):
   tiny_config.num_steps, tiny_config.beta_ramp_fraction = 100, 0.5
-  lo, hi = math.log(tiny_config.beta_min), math.log(tiny_config.beta_max)
-  ranges = lambda: [tuple(float(v) for v in train.log_beta_range(
+  lo, hi = layout.log_beta_bounds(tiny_config)
+  ranges = lambda: [tuple(float(v) for v in layout.open_log_beta_range(
       tiny_config, step)) for step in (0, 25, 50, 90)]
   np.testing.assert_allclose(ranges(), [(lo, lo), (lo, (lo + hi) / 2),
                                         (lo, hi), (lo, hi)], rtol=1e-6)
