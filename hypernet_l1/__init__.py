@@ -9,6 +9,7 @@ from hypernet_l1 import front
 from hypernet_l1 import labels
 from hypernet_l1 import layout
 from hypernet_l1 import optimality
+from hypernet_l1 import phase_map
 from hypernet_l1 import phases
 from hypernet_l1 import tasks
 from hypernet_l1.generalization import evaluate_dims
