@@ -63,6 +63,7 @@ def get_config() -> ml_collections.ConfigDict:
   # Own-edge sign offset (hypernet.py): 0 = none.
   c.model.sign_offset = 1.5
   c.model.sign_offset_slope = 0.0
+  c.model.lead_unit = False        # one free unit marked (hypernet.py)
   # Generator parameters that vary with beta (hypernet_l1/knots.py): J knots
   # in log beta (1: one parameter set for every beta) and how they combine.
   c.model.num_knots = 4

@@ -23,4 +23,11 @@ def get_config():
   c.regularizer = "l0"
   c.beta_min = 1e-5
   c.beta_max = 1.0
+  # The front's families, not double-sided: no own-edge sign offset, a lead
+  # unit to carry the shared correction, and the steps it needs to
+  # concentrate there (docs/results.md, "Each measure on its own optimal
+  # front").
+  c.model.sign_offset = 0.0
+  c.model.lead_unit = True
+  c.num_steps = 9000
   return c

@@ -131,6 +131,9 @@ def problems(config) -> list[str]:
   k_ok = _is_int(k) and k >= 1  # else only k is reported, not tied_slots too
   if not (_is_int(tied) and 0 <= tied and (not k_ok or tied <= k)):
     bad("model.tied_slots", f"an integer in [0, hidden_per_input = {k!r}]")
+  elif k_ok and config.model.get("lead_unit", False) and tied >= k:
+    bad("model.lead_unit", "False when no slot is free (model.tied_slots = "
+        "hidden_per_input): the lead unit is the first free slot's")
 
   # Dimension sets: a run needs dims to train on and unseen dims to test on.
   train_ok = _dims_ok(config.train_dims)

@@ -23,7 +23,8 @@ def make_model(config: ml_collections.ConfigDict) -> hypernet.HyperNet:
       init_gate_logits=(m.init_gate.own, m.init_gate.off, m.init_gate.free,
                         m.init_gate.w2),
       slot_sign=m.slot_sign, sign_offset=m.sign_offset,
-      sign_offset_slope=m.sign_offset_slope)
+      sign_offset_slope=m.sign_offset_slope,
+      lead_unit=m.get("lead_unit", False))
 
 
 def generate_padded(config, params, key: jax.Array, n: jax.Array,

@@ -35,6 +35,15 @@ class MLP(nn.Module):
     return nn.Dense(self.out)(x)
 
 
+class _Vector(nn.Module):
+  """One learned vector, `N(0, 1)` at init."""
+  size: int
+
+  @nn.compact
+  def __call__(self):
+    return self.param("value", nn.initializers.normal(1.0), (self.size,))
+
+
 class HyperNet(nn.Module):
   """Maps (noise, n, scaled log beta `t`) to per-weight heads of a padded
   network (`t`: `layout.scaled_log_beta`)."""
@@ -57,6 +66,12 @@ class HyperNet(nn.Module):
   # slot 0's sign, so every input owns a random (+, -) pair: symmetry
   # breaking that makes a double-sided pair expressible but not imposed).
   slot_sign: str = "paired"
+  # Mark one free unit, slot `tied_slots` of index 0, with a feature of its
+  # own. Units are otherwise exchangeable, so what a network needs exactly
+  # once (the pudding's shared linear correction, n + 1 edges) can only be
+  # spread over many units, which costs sqrt(units) more under l1 and
+  # (n + 1) per unit under l0 (docs/results.md, "The optimal front").
+  lead_unit: bool = False
 
   @nn.compact
   def __call__(self, noise: Noise, n: jax.Array, t: jax.Array):
@@ -87,6 +102,14 @@ class HyperNet(nn.Module):
     slot_embed_KxW = self.param("slot_embed", nn.initializers.normal(1.0),
                                 (num_slots, w))
     unit_KxNxW = MLP(w, w, name="unit")(unit_in_KxNx_) + slot_embed_KxW[:, None]
+    if self.lead_unit:
+      # As strong as a slot's own embedding: through the unit MLP's first
+      # layer a one-hot feature moved the lead unit by 0.1 of its scale, and
+      # the correction stayed spread evenly over the free units.
+      # A submodule, not `self.param`: its initial value is drawn from its
+      # own name, so every other parameter starts as without it.
+      lead_embed_W = _Vector(w, name="lead_embed")()
+      unit_KxNxW = unit_KxNxW.at[self.tied_slots, 0].add(lead_embed_W)
 
     # Edge MLP with one hidden layer, first layer factorised into a unit part
     # plus an input part: the [K, N, N, width] hidden tensor is the step's

@@ -63,16 +63,14 @@ def boundaries(records: list[dict], config) -> list[dict]:
 
 def front_boundaries(records: list[dict], config) -> list[dict]:
   """The optimal front's boundaries at every `n` of the records, over their
-  beta range, with each replica's floor (`optimality.floor`) at the lowest
-  beta; `[]` for a measure the front does not price."""
+  beta range, with the floor of all replicas' networks of that `n`
+  (`optimality.floor`); `[]` for a measure the front does not price."""
   if not optimality.has_front(config):
     return []
   betas = sorted({r["beta"] for r in records})
   rows = []
   for n in sorted({r["dim"] for r in records}):
-    at_low = [r["fvu"] for r in records
-              if r["dim"] == n and r["beta"] == betas[0]]
-    floor = optimality.floor(at_low)
+    floor = optimality.floor([r for r in records if r["dim"] == n])
     rows += [{"dim": n, "floor": floor, **b} for b in front.boundaries(
         config.regularizer, betas[0], betas[-1], n, floor, config.task)]
   return rows

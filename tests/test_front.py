@@ -76,8 +76,8 @@ def l0_config():
 
 def test_gap_of_the_constant_network_is_zero_where_it_is_best(l0_config):
   """At beta 0.6..1 the constant network is the l0 front; below, where the
-  pudding or the quadratic is, it is far from it. The floor comes from the
-  lowest beta analysed, here a pudding's."""
+  pudding or the quadratic is, it is far from it. The floor is the
+  replica's best FVU along beta, here a pudding's at 1e-4."""
   betas = [1e-4, 1e-2, 0.6, 1.0]
   records = _records(lambda b: 3e-3 if b == 1e-4 else 1.0, 0.0, betas,
                      "trivial")

@@ -150,3 +150,27 @@ def test_sign_offset_reaches_the_weights_and_is_learned(tiny_config):
         jnp.asarray(layout.member_log_betas(tiny_config)))
   moved = np.asarray(state["params"]["sign_offset"])
   assert np.all(moved != 1.5) and np.all(np.abs(moved - 1.5) < 0.1)
+
+
+def test_lead_unit_changes_that_unit_alone_and_is_off_by_default(
+    tiny_config):
+  """`model.lead_unit` adds one parameter, an embedding of the first free
+  unit (slot `tied_slots`, index 0): every other parameter and every other
+  unit of a generated network stay as they were, and that unit changes.
+  Off (the default) the model has no such parameter."""
+  tiny_config.model.num_knots = 1
+  plain = generator.init_params(tiny_config, jax.random.key(1))
+  assert "lead_embed" not in plain
+  tiny_config.model.lead_unit = True
+  params = generator.init_params(tiny_config, jax.random.key(1))
+  chex.assert_trees_all_equal(
+      {k: v for k, v in params.items() if k != "lead_embed"}, plain)
+  n = 8
+  with_lead, _ = _generate(tiny_config, params, jax.random.key(2), n, -3.0, n)
+  tiny_config.model.lead_unit = False
+  without, _ = _generate(tiny_config, plain, jax.random.key(2), n, -3.0, n)
+  lead = tiny_config.model.tied_slots * n
+  changed = np.flatnonzero(np.any(
+      np.asarray(with_lead.W1) != np.asarray(without.W1), axis=1)
+      | (np.asarray(with_lead.w2) != np.asarray(without.w2)))
+  assert changed.tolist() == [lead]

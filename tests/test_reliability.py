@@ -111,6 +111,14 @@ def test_invalid_field_is_named_with_allowed_values(tiny_config, field, value,
   assert allowed in allowed_part, lines
 
 
+def test_lead_unit_needs_a_free_slot(tiny_config):
+  tiny_config.model.tied_slots = tiny_config.hidden_per_input
+  config_validation.validate(tiny_config)
+  tiny_config.model.lead_unit = True
+  with pytest.raises(config_validation.ConfigError, match="model.lead_unit"):
+    config_validation.validate(tiny_config)
+
+
 def test_every_problem_is_reported_at_once(tiny_config):
   tiny_config.beta_min = -1.0
   tiny_config.regularizer = "l2"
