@@ -223,9 +223,17 @@ def pareto(records: list[dict], path: str, gaps: list[dict] = (),
             [r["front_fvu"] for r in optimum], "o--", color="k", mfc="none",
             ms=6, lw=0.8, label="optimal front, per beta")
   ax.set_yscale("log")
-  if min(min(r["complexity"] for r in final),
-         min((r["front_complexity"] for r in optimum), default=1.0)) > 0:
+  shown = ([r["complexity"] for r in final]
+           + [r["front_complexity"] for r in optimum])
+  # A constant network costs 0: symlog keeps it on a log-like axis.
+  if min(shown) > 0:
     ax.set_xscale("log")
+  else:
+    ax.set_xscale("symlog", linthresh=1.0)
+  # The families' curves run on to costs no network here pays.
+  ax.set_xlim(None if min(shown) > 0 else 0.0, 2.0 * max(shown))
+  ax.set_ylim(bottom=0.5 * min([r["fvu"] for r in final]
+                               + [r["front_fvu"] for r in optimum]))
   ax.set_xlabel("complexity per input")
   ax.set_ylabel("FVU (fixed evaluation inputs)")
   ax.set_title(f"error vs complexity at step {last}")
