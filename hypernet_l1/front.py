@@ -44,7 +44,7 @@ from typing import NamedTuple, Sequence
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
+from jax.example_libraries import optimizers
 
 from hypernet_l1 import algorithms
 from hypernet_l1 import tasks
@@ -165,17 +165,16 @@ def _optimise(measure: str, family: Family, task_name: str, n,
     fvu, cost = fvu_and_cost(theta)
     return fvu + beta * cost
 
-  optimiser = optax.adam(_LEARNING_RATE)
+  # JAX's own Adam, not optax: what reads runs never imports the training
+  # loop's optimiser (tests/test_architecture.py).
+  init, update, get_params = optimizers.adam(_LEARNING_RATE)
 
   def solve(theta, beta, num_steps):
-    def step(carry, _):
-      theta, state = carry
-      grad = jax.grad(objective)(theta, beta) * mask
-      updates, state = optimiser.update(grad, state)
-      return (optax.apply_updates(theta, updates), state), None
-    (theta, _), _ = jax.lax.scan(step, (theta, optimiser.init(theta)), None,
-                                 length=num_steps)
-    return theta
+    def step(state, i):
+      grad = jax.grad(objective)(get_params(state), beta) * mask
+      return update(i, grad, state), None
+    state, _ = jax.lax.scan(step, init(theta), jnp.arange(num_steps))
+    return get_params(state)
 
   def along_scan(theta):
     theta = solve(theta, scan_betas[0], _FIRST_STEPS)

@@ -46,13 +46,17 @@ def _is_abandoned_read(unraisable) -> bool:
 
 
 class _DropAbandonedReads(py_logging.Filter):
-  """The same abandoned reads also reach asyncio's "Task exception was never
-  retrieved" log, with a traceback, whenever their task is collected."""
+  """The same abandoned reads also reach asyncio's "Task (or Future)
+  exception was never retrieved" log, with a traceback, whenever their task
+  is collected: a read of a corrupt array fails with tensorstore's
+  `DATA_LOSS`."""
 
   def filter(self, record: py_logging.LogRecord) -> bool:
     message = record.getMessage()
-    return not (message.startswith("Task exception was never retrieved")
-                and "async_deserialize" in message)
+    return not (message.startswith(("Task exception was never retrieved",
+                                    "Future exception was never retrieved"))
+                and ("async_deserialize" in message
+                     or "DATA_LOSS" in message))
 
 
 def hide_abandoned_reads() -> None:

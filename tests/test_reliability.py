@@ -523,7 +523,11 @@ def test_the_launchers_hide_only_the_abandoned_reads(monkeypatch):
   assert not asyncio_log.filter(record(
       "Task exception was never retrieved\nfuture: <Task finished "
       "coro=<async_deserialize() done>>"))
+  assert not asyncio_log.filter(record(
+      "Future exception was never retrieved\nfuture: <Future finished "
+      "exception=ValueError('DATA_LOSS: Error opening \"cast\"')>"))
   assert asyncio_log.filter(record("Task exception was never retrieved"))
+  assert asyncio_log.filter(record("Future exception was never retrieved"))
 
 
 # --- one writer per workdir ---------------------------------------------------
