@@ -1,15 +1,10 @@
 """The phase map over n and beta (`phase_map.py`)."""
 
-import csv
-import os
-import shutil
-
 import ml_collections
 import numpy as np
 import pytest
 
 from hypernet_l1 import phase_map
-from hypernet_l1 import reports
 
 
 def _config(regularizer="l1"):
@@ -56,23 +51,3 @@ def test_front_boundaries_follow_the_front_at_each_n():
   assert phase_map.front_boundaries(records, _config("kl")) == []
   far = phase_map.format_far(records)
   assert "n =   16*  FVU 2.00e-03 (1.00x)  pudding 100%" in far
-
-
-def test_analysis_writes_the_phase_map(tiny_run, tmp_path):
-  workdir = str(tmp_path / "run")
-  shutil.copytree(tiny_run, workdir, ignore=shutil.ignore_patterns("analysis"))
-  lines = []
-  betas = [1e-5, 1e-3, 1e-2]
-  reports.write_analysis(workdir, n=6, seeds=1, betas=betas, steps=[40],
-                         map_dims=[3, 5, 12], out=lines.append)
-  out = os.path.join(workdir, "analysis")
-  with open(os.path.join(out, "phase_map.csv")) as f:
-    rows = list(csv.DictReader(f))
-  # dims x betas x draws x members, every network with its order parameters
-  assert len(rows) == 3 * 3 * 1 * 2
-  assert {int(r["dim"]) for r in rows} == {3, 5, 12}
-  assert {r["heldout"] for r in rows if r["dim"] == "12"} == {"True"}
-  assert all(r["label"] and r["evenness"] for r in rows)
-  assert os.path.getsize(os.path.join(out, "phase_map.png")) > 1000
-  assert os.path.exists(os.path.join(out, "phase_map_boundaries.csv"))
-  assert "at beta 1.0e-05, per n" in "\n".join(lines)

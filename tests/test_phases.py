@@ -197,11 +197,13 @@ def test_launcher_writes_its_files_and_csv_rows(tiny_run, tmp_path):
   # Without what other tests may have left in the shared run's analysis/.
   shutil.copytree(tiny_run, workdir, ignore=shutil.ignore_patterns("analysis"))
   lines = []
+  map_dims = [3, 5, 12]  # trained, held out inside and beyond the range
   summary = reports.write_analysis(workdir, n=N, seeds=SEEDS,
-                                   out=lines.append)
+                                   map_dims=map_dims, out=lines.append)
   out = os.path.join(workdir, "analysis")
   always = {"networks.png", "pareto.png", "phase_diagram.png", "phases.csv",
-            "label_shares.csv", "sequences.csv", "training.png"}
+            "label_shares.csv", "sequences.csv", "training.png",
+            "phase_map.csv", "phase_map_boundaries.csv", "phase_map.png"}
   assert always <= set(os.listdir(out))
   assert set(os.listdir(out)) - always <= {"clusters.csv", "clusters.png",
                                            "boundaries.csv"}
@@ -232,6 +234,18 @@ def test_launcher_writes_its_files_and_csv_rows(tiny_run, tmp_path):
   assert {r["label"] for r in rows} <= set(labels.NAMES)
   assert any("checkpoint 2/2" in line for line in lines)
   assert summary in lines and "final step 40" in summary
+  # The phase map: dims x betas x draws x members at the last step, every
+  # network with its order parameters, held-out dims marked.
+  with open(os.path.join(out, "phase_map.csv")) as f:
+    map_rows = list(csv.DictReader(f))
+  assert len(map_rows) == (len(map_dims) * betas.size * SEEDS
+                           * run.config.num_seeds)
+  assert {int(r["dim"]) for r in map_rows} == set(map_dims)
+  assert {r["step"] for r in map_rows} == {"40"}
+  assert {r["heldout"] for r in map_rows if r["dim"] in ("5", "12")} == {
+      "True"}
+  assert all(r["label"] and r["evenness"] for r in map_rows)
+  assert "at beta 2.0e-06, per n" in summary
 
 
 def test_reanalysis_leaves_no_stale_optional_output(tiny_run, tmp_path,
