@@ -92,8 +92,10 @@ class StopSignals:
   goes to JAX's preemption service where it runs (installed by
   `jax.distributed.initialize`; it agrees on the step, tested on CPU with
   two processes), and SIGINT is passed on to it as a SIGTERM. Without the
-  service, the signals a host received are gathered from all hosts at each
-  step.
+  service, the signals a host received are gathered from all hosts, on the
+  steps the caller marks as agreement steps only (`requested(step, agree)`;
+  training passes its log steps): a gather is a collective, and one per
+  step made every host wait for the device every step.
   """
 
   SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -123,8 +125,12 @@ class StopSignals:
       signal.signal(sig, handler)
     self._previous = {}
 
-  def requested(self, step: int) -> bool:
-    """Whether to stop after `step`; every host answers the same."""
+  def requested(self, step: int, agree: bool = True) -> bool:
+    """Whether to stop after `step`; every host answers the same.
+
+    Several hosts without the preemption service decide only where `agree`
+    is true (elsewhere: not yet), so a stop comes at the next such step.
+    """
     if self._preemption_sync:
       if multihost_utils.reached_preemption_sync_point(step):
         self.received = self.received or signal.SIGTERM
@@ -132,6 +138,8 @@ class StopSignals:
       return False
     if not self._multihost:
       return self.received is not None
+    if not agree:
+      return False
     received = multihost_utils.process_allgather(
         np.int32(int(self.received or 0)))
     if received.any():

@@ -210,13 +210,15 @@ def _restore(ckpt, state, metrics_path):
   return state
 
 
-def _time_to_save(config, last_save_time: float) -> bool:
-  """`checkpoint_minutes` elapsed since the last save (agreed across hosts)."""
+def _time_to_save(config, last_save_time: float, agree: bool) -> bool:
+  """`checkpoint_minutes` elapsed since the last save. Several hosts agree
+  through process 0's clock, on `agree` steps only (a broadcast is a
+  collective: one per step made every host wait for the device)."""
   if not config.checkpoint_minutes:
     return False
   due = time.time() - last_save_time >= 60 * config.checkpoint_minutes
   if jax.process_count() > 1:
-    due = bool(multihost_utils.broadcast_one_to_all(np.bool_(due)))
+    due = agree and bool(multihost_utils.broadcast_one_to_all(np.bool_(due)))
   return due
 
 
@@ -304,9 +306,11 @@ def _train_loop(config, workdir: str, stop: runcontrol.StopSignals,
           f.write(json.dumps(record) + "\n")
         if on_metrics:
           on_metrics(record)
-    stopping = stop.requested(done)
+    # Hosts agree on stopping and clock saves at log steps only.
+    agree = done % config.log_every == 0 or done == config.num_steps
+    stopping = stop.requested(done, agree)
     if (done % config.checkpoint_every == 0 or done == config.num_steps
-        or stopping or _time_to_save(config, last_save)):
+        or stopping or _time_to_save(config, last_save, agree)):
       _check_finite(state)
       ckpt.save(done, state)
       last_save = time.time()

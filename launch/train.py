@@ -89,12 +89,21 @@ def main(argv):
           f"devices: {jax.devices()}", flush=True)
     with tensorboard_events.event_writer(_WORKDIR.value) as on_metrics:
       train.train_and_evaluate(_CONFIG.value, _WORKDIR.value, on_metrics)
+    _leave_job()
   except _USER_ERRORS as e:
     print(f"error: {e}", file=sys.stderr, flush=True)
     sys.exit(2)
   except train.Stopped as e:
+    _leave_job()
     print(str(e), file=sys.stderr, flush=True)
     sys.exit(e.exit_code)
+
+
+def _leave_job() -> None:
+  """A process of a multi-process job that finished (or stopped with the
+  others) leaves it together with them: `jax.distributed.shutdown`."""
+  if _DISTRIBUTED.value:
+    jax.distributed.shutdown()
 
 
 if __name__ == "__main__":
