@@ -27,7 +27,7 @@ family can reach); under `l0` weight sizes are free, so a family is one
 point, its least FVU at its fixed count. Accuracy is bounded by a *floor*:
 a point's FVU counts as `max(FVU, floor)`. Without one, the `l0` pudding
 would reach FVU 0 for free; the honest floor for a trained generator is its
-own error at its lowest beta (`optimality`). Each point's `J` is then a line
+own best error along beta (`optimality.floor`). Each point's `J` is then a line
 in beta, and the front is their lower envelope.
 
 `kl` is not priced here: its networks are draws around the weights, so a
@@ -107,14 +107,20 @@ def _check_measure(measure: str) -> None:
                      f"{measure!r} (hypernet_l1/front.py says why)")
 
 
-def _unit_sum(theta, x_P, units: int):
-  """`h(x)` of one input (`theta = (log k, log a, b, lam)`)."""
-  k = jnp.exp(jnp.clip(theta[0], *np.log(K_BOUNDS)))
-  a = jnp.exp(theta[1])
-  h = a * swish(k * x_P + theta[2])
+def _natural(theta):
+  """`(k, a, b, lam)` from the optimiser's `(log k, log a, b, lam)`, `k`
+  within `K_BOUNDS`."""
+  k = jnp.exp(jnp.clip(theta[..., 0], *np.log(K_BOUNDS)))
+  return k, jnp.exp(theta[..., 1]), theta[..., 2], theta[..., 3]
+
+
+def _units(k, a, b, x_P, units: int):
+  """The units' part of `h(x)` for one input: `a swish(k x + b)`, and its
+  mirror `a swish(-k x + b)` for a pair."""
+  h = a * swish(k * x_P + b)
   if units == 2:
-    h = h + a * swish(-k * x_P + theta[2])
-  return h + theta[3] * x_P, k, a
+    h = h + a * swish(-k * x_P + b)
+  return h
 
 
 def _fvu(h_P, g_P, variance):
@@ -149,17 +155,17 @@ def _optimise(measure: str, family: Family, task_name: str, n,
               scan_betas, inits_Ix4):
   """Adam on `FVU + beta' C / n` for every init, `beta'` after `beta'`.
 
-  Returns the optimised `(log k, log a, b, lam)` `[S, I, 4]` with their FVU
-  and `C / n` `[S, I]`. Each `beta'` starts from the previous one's optimum (the
+  Returns the optimised `(k, a, b, lam)` `[S, I, 4]` with their FVU and
+  `C / n` `[S, I]`. Each `beta'` starts from the previous one's optimum (the
   first from the init, with `_FIRST_STEPS`), so the scan follows each
   init's branch of the family's curve."""
   x_P, g_P, variance = _samples(tasks.get(task_name))
   mask = jnp.array([1.0, 1.0, 1.0, float(family.correction)])
 
   def fvu_and_cost(theta):
-    h_P, k, a = _unit_sum(theta * mask, x_P, family.units)
-    return _fvu(h_P, g_P, variance), _cost(measure, family, k, a,
-                                           theta[3] * mask[3], n)
+    k, a, b, lam = _natural(theta * mask)
+    h_P = _units(k, a, b, x_P, family.units) + lam * x_P
+    return _fvu(h_P, g_P, variance), _cost(measure, family, k, a, lam, n)
 
   def objective(theta, beta):
     fvu, cost = fvu_and_cost(theta)
@@ -186,7 +192,7 @@ def _optimise(measure: str, family: Family, task_name: str, n,
 
   theta_SxIx4 = jnp.moveaxis(jax.vmap(along_scan)(inits_Ix4), 0, 1)
   fvu_SxI, cost_SxI = jax.vmap(jax.vmap(fvu_and_cost))(theta_SxIx4)
-  return theta_SxIx4, fvu_SxI, cost_SxI
+  return jnp.stack(_natural(theta_SxIx4), -1), fvu_SxI, cost_SxI
 
 
 @functools.lru_cache(maxsize=64)
@@ -205,18 +211,16 @@ def family_points(measure: str, family_name: str, n: int,
   scan_betas = (0.0,) if measure == "l0" else SCAN_BETAS
   inits_Ix4 = np.array([(math.log(k), math.log(a), b, lam)
                         for k, a, b, lam in family.inits], np.float32)
-  theta_SxIx4, fvu_SxI, cost_SxI = jax.device_get(_optimise(
+  kabl_SxIx4, fvu_SxI, cost_SxI = jax.device_get(_optimise(
       measure, family, task_name, jnp.float32(n),
       jnp.asarray(scan_betas, jnp.float32),
       jnp.asarray(inits_Ix4)))
   points = []
-  for beta, theta_Ix4, fvu_I, cost_I in zip(scan_betas, theta_SxIx4, fvu_SxI,
-                                            cost_SxI):
+  for beta, kabl_Ix4, fvu_I, cost_I in zip(scan_betas, kabl_SxIx4, fvu_SxI,
+                                           cost_SxI):
     best = min((Point(family.name, float(fvu), float(cost),
-                      float(np.exp(np.clip(theta[0], *np.log(K_BOUNDS)))),
-                      float(np.exp(theta[1])), float(theta[2]),
-                      float(theta[3]))
-                for theta, fvu, cost in zip(theta_Ix4, fvu_I, cost_I)),
+                      *(float(v) for v in kabl))
+                for kabl, fvu, cost in zip(kabl_Ix4, fvu_I, cost_I)),
                key=lambda p: p.objective(beta))
     if measure == "l0" or best.objective(beta) < 1.0:
       points.append(best)
@@ -287,10 +291,10 @@ def network(point: Point, n: int, sign: float = 1.0, m: int | None = None,
     b1_M[r * n:(r + 1) * n] = point.b
     w2_M[r * n:(r + 1) * n] = point.a
   x_P, g_P, _ = _samples(tasks.get(task_name))
-  units_P, _, _ = _unit_sum(jnp.array([math.log(point.k), math.log(point.a),
-                                       point.b, 0.0]), x_P, family.units)
-  b2 = n * float(jnp.mean(g_P) - jnp.mean(units_P)) if family.units else (
-      n * float(jnp.mean(g_P)))
+  units_mean = (float(jnp.mean(_units(point.k, point.a, point.b, x_P,
+                                      family.units)))
+                if family.units else 0.0)
+  b2 = n * (float(jnp.mean(g_P)) - units_mean)
   if family.correction and point.lam:
     c = math.sqrt(abs(point.lam) / n)
     j = family.units * n

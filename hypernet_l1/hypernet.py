@@ -70,7 +70,8 @@ class HyperNet(nn.Module):
   # own. Units are otherwise exchangeable, so what a network needs exactly
   # once (the pudding's shared linear correction, n + 1 edges) can only be
   # spread over many units, which costs sqrt(units) more under l1 and
-  # (n + 1) per unit under l0 (docs/results.md, "The optimal front").
+  # (n + 1) per unit under l0 (docs/results.md, "Each measure on its own
+  # optimal front").
   lead_unit: bool = False
 
   @nn.compact

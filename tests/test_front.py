@@ -38,6 +38,17 @@ def test_network_at_the_fronts_optimum_scores_the_fronts_objective(
                              rtol=0.03)
 
 
+@pytest.mark.parametrize("measure", ["l1", "l0"])
+def test_the_constant_networks_point_builds_the_constant_network(measure):
+  """The front's point at a beta where nothing else pays: no edge, and the
+  task's mean, so FVU 1 and no cost."""
+  point = front.best(measure, 3.0, N)
+  assert point.family == "trivial"
+  fvu, cost = _scored(front.network(point, N), measure, N)
+  assert cost == 0.0
+  np.testing.assert_allclose(fvu, 1.0, rtol=0.03)
+
+
 def test_l0_boundaries_have_their_closed_form():
   """l0 families are one point each: the quadratic meets the constant
   network at FVU_q + 2 beta = 1, the pudding (at the floor) meets the
