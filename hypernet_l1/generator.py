@@ -24,7 +24,8 @@ def make_model(config: ml_collections.ConfigDict) -> hypernet.HyperNet:
                         m.init_gate.w2),
       slot_sign=m.slot_sign, sign_offset=m.sign_offset,
       sign_offset_slope=m.sign_offset_slope,
-      lead_unit=m.get("lead_unit", False))
+      lead_unit=m.get("lead_unit", False), compete=m.get("compete", False),
+      compete_init=m.get("compete_init", 0.0))
 
 
 def generate_padded(config, params, key: jax.Array, n: jax.Array,

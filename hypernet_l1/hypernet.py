@@ -44,6 +44,20 @@ class _Vector(nn.Module):
     return self.param("value", nn.initializers.normal(1.0), (self.size,))
 
 
+class _SlotShares(nn.Module):
+  """`log s_ra` of `HyperNet.compete`, 0 for padded units."""
+  init_scale: float = 0.0
+
+  @nn.compact
+  def __call__(self, unit_KxNxW, in_mask_N, n_float):
+    z_KxN = nn.Dense(1, name="logit")(unit_KxNxW)[..., 0]
+    tau_K = self.param("scale", nn.initializers.constant(self.init_scale),
+                       (z_KxN.shape[0],))
+    logit_KxN = jnp.where(in_mask_N, tau_K[:, None] * z_KxN, -1e9)
+    log_share = jnp.log(n_float) + jax.nn.log_softmax(logit_KxN, axis=1)
+    return jnp.where(in_mask_N, log_share, 0.0)
+
+
 class HyperNet(nn.Module):
   """Maps (noise, n, scaled log beta `t`) to per-weight heads of a padded
   network (`t`: `layout.scaled_log_beta`)."""
@@ -73,6 +87,18 @@ class HyperNet(nn.Module):
   # (n + 1) per unit under l0 (docs/results.md, "Each measure on its own
   # optimal front").
   lead_unit: bool = False
+  # Units of a slot compete for one share: unit (r, a) gets
+  # `s_ra = n softmax_a(tau_r z_ra)` (`z` learned per unit, `tau_r` per slot
+  # from `compete_init`; at 0 every share is exactly 1), which scales its
+  # edge means, bias and output mean by `sqrt(s_ra)` (a unit in swish's
+  # linear regime then contributes `s_ra` times as much, and stays linear)
+  # and adds `log s_ra` to its gate logits. A function needed once per
+  # network (the pudding's correction) can then live in one unit of a slot,
+  # chosen per draw, rather than spread over all of them, which the units'
+  # exchangeability forces otherwise (docs/results.md, "Each measure on its
+  # own optimal front").
+  compete: bool = False
+  compete_init: float = 0.0
 
   @nn.compact
   def __call__(self, noise: Noise, n: jax.Array, t: jax.Array):
@@ -168,9 +194,23 @@ class HyperNet(nn.Module):
         log_sigma=unit_KxNx5[..., 2] + self.init_log_sigma,
         gate_logit=unit_KxNx5[..., 3] + w2_0)
     b1_KxN = scale[2] * unit_KxNx5[..., 0]
+    if self.compete:
+      log_share_KxN = _SlotShares(self.compete_init, name="slot_shares")(
+          swish(unit_KxNxW), in_mask_N, n_float)
+      w1 = _share_heads(w1, log_share_KxN[..., None])
+      w2 = _share_heads(w2, log_share_KxN)
+      b1_KxN = b1_KxN * jnp.exp(0.5 * log_share_KxN)
     b2 = (jnp.sum(unit_KxNx5[..., 4] * in_mask_N) * scale[3]
           + self.param("b2_bias", nn.initializers.zeros, ()))
     return w1, w2, b1_KxN, b2
+
+
+def _share_heads(heads: complexity.WeightHeads,
+                 log_share: jax.Array) -> complexity.WeightHeads:
+  """Heads of a unit's weights scaled to its share `s` (`HyperNet.compete`):
+  means by `sqrt(s)`, gate logits plus `log s`."""
+  return heads._replace(mean=heads.mean * jnp.exp(0.5 * log_share),
+                        gate_logit=heads.gate_logit + log_share)
 
 
 def assemble(heads, noise: Noise, n: jax.Array, regularizer: str,

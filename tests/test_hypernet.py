@@ -174,3 +174,38 @@ def test_lead_unit_changes_that_unit_alone_and_is_off_by_default(
       np.asarray(with_lead.W1) != np.asarray(without.W1), axis=1)
       | (np.asarray(with_lead.w2) != np.asarray(without.w2)))
   assert changed.tolist() == [lead]
+
+
+def test_competing_units_start_as_the_plain_generator(tiny_config):
+  """`model.compete` with every slot's scale at 0 gives each unit a share of
+  exactly 1: the same parameters (besides its own) and the same network as
+  without it."""
+  tiny_config.model.num_knots = 1
+  plain = generator.init_params(tiny_config, jax.random.key(1))
+  tiny_config.model.compete = True
+  params = generator.init_params(tiny_config, jax.random.key(1))
+  chex.assert_trees_all_equal(
+      {k: v for k, v in params.items() if k != "slot_shares"}, plain)
+  net, cost = _generate(tiny_config, params, jax.random.key(2), 6, -3.0, 8)
+  tiny_config.model.compete = False
+  net0, cost0 = _generate(tiny_config, plain, jax.random.key(2), 6, -3.0, 8)
+  chex.assert_trees_all_close((net, cost), (net0, cost0), rtol=1e-6)
+
+
+def test_competing_units_share_among_the_real_ones(tiny_config):
+  """With unequal shares (scale 1) a slot's shares are taken over its `n`
+  units only: the padded network is the exact one, and the units are no
+  longer alike (the largest output weight of a free slot is several times
+  its median)."""
+  tiny_config.model.num_knots = 1
+  tiny_config.regularizer = "l0"  # shares move the means and the gates
+  tiny_config.model.compete = True
+  tiny_config.model.compete_init = 3.0
+  params = generator.init_params(tiny_config, jax.random.key(1))
+  n, key = 6, jax.random.key(3)
+  exact, cost_exact = _generate(tiny_config, params, key, n, -4.0, n)
+  padded, cost_padded = _generate(tiny_config, params, key, n, -4.0, 8)
+  chex.assert_trees_all_close(hypernet.to_exact(padded, n), exact, atol=1e-5)
+  np.testing.assert_allclose(cost_padded, cost_exact, rtol=1e-5)
+  free_w2 = np.abs(np.asarray(exact.w2)[tiny_config.model.tied_slots * n:])
+  assert free_w2.max() > 3 * np.median(free_w2)
