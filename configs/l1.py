@@ -5,13 +5,15 @@ r"""L1 (the sum of |w|) over a range that reaches the constant network.
 
 The default generator with `regularizer = "l1"`, beta over [1e-5, 3], no
 own-edge sign offset (it held every replica in double-sided, which the
-objective never prefers), a lead unit that can carry the pudding's shared
-correction (`model.lead_unit`), 9,000 steps. Measured (seed 0, 4 min 3 s on
-both cores): pudding -> trivial in 4 of 4 replicas, the front's families;
-the gap to the optimal front (`analysis/optimality.csv`) is 0.2 .. 0.3 at
-1e-3 .. 0.13 (0.31 .. 0.54 with the default's settings), because the
-correction stays spread over the free units in most replicas
-(docs/results.md, "Each measure on its own optimal front").
+objective never prefers), a lead unit and competing units that can carry
+the pudding's shared correction in one unit (`model.lead_unit`,
+`model.compete`), 9,000 steps. Measured (one core each, the other busy):
+pudding -> trivial in 4 of 4 replicas at seeds 0 and 1, the front's
+families, with the jump where the front has it at seed 1; the gap to the
+optimal front (`analysis/optimality.csv`) is at most 0.15 from 3e-2 up
+(seed 1, 4 of 4 replicas) but 0.2 .. 0.3 below 2e-2, where the correction
+is still spread over many units (docs/results.md, "Each measure on its own
+optimal front").
 """
 
 from configs import default
@@ -23,9 +25,11 @@ def get_config():
   c.beta_min = 1e-5
   c.beta_max = 3.0
   # The front's families, not double-sided: no own-edge sign offset, a lead
-  # unit for the shared correction, and the steps it needs to concentrate
-  # there.
+  # unit and competing units for the shared correction, and the steps it
+  # needs to concentrate there.
   c.model.sign_offset = 0.0
   c.model.lead_unit = True
+  c.model.compete = True
+  c.model.compete_init = 1.0
   c.num_steps = 9000
   return c
