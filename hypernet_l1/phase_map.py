@@ -156,3 +156,11 @@ def format_far(records: list[dict]) -> str:
                  f"{fvu[n]:.2e} ({fvu[n] / fvu[ref]:.2f}x)  {label} "
                  f"{100 * count / total:.0f}%")
   return "\n".join(lines)
+
+
+def boundary_table(found: list[dict], predicted: list[dict]) -> list[dict]:
+  """`phase_map_boundaries.csv`: each replica's boundaries (`boundaries`)
+  and the front's (`front_boundaries`, with the floor they assume), one
+  `source` column telling them apart."""
+  return ([{"source": "replica", **r} for r in found]
+          + [{"source": "front", "replica": "", **r} for r in predicted])

@@ -115,10 +115,8 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
     written.append("optimality.csv")
   if map_dims is not None:
     tables.write_rows(os.path.join(out_dir, "phase_map.csv"), map_records)
-    tables.write_rows(
-        os.path.join(out_dir, "phase_map_boundaries.csv"),
-        [{"source": "replica", **r} for r in map_found]
-        + [{"source": "front", "replica": "", **r} for r in map_predicted])
+    tables.write_rows(os.path.join(out_dir, "phase_map_boundaries.csv"),
+                      phase_map.boundary_table(map_found, map_predicted))
     plots.phase_map(map_records, map_found, map_predicted,
                     os.path.join(out_dir, "phase_map.png"))
     written += ["phase_map.csv", "phase_map_boundaries.csv", "phase_map.png"]

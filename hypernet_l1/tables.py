@@ -47,8 +47,11 @@ def format_final_table(rows: list[dict], config) -> str:
 
 
 def write_rows(path: str, rows: list[dict]) -> None:
+  """Rows as CSV; the columns are every key of any row, in order of first
+  appearance (a row without one leaves its cell empty)."""
   with open(path, "w", newline="") as f:
-    writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+    writer = csv.DictWriter(f, fieldnames=list(
+        dict.fromkeys(k for row in rows for k in row)))
     writer.writeheader()
     writer.writerows(rows)
 

@@ -1,10 +1,13 @@
 """The phase map over n and beta (`phase_map.py`)."""
 
+import csv
+
 import ml_collections
 import numpy as np
 import pytest
 
 from hypernet_l1 import phase_map
+from hypernet_l1 import tables
 
 
 def _config(regularizer="l1"):
@@ -51,3 +54,19 @@ def test_front_boundaries_follow_the_front_at_each_n():
   assert phase_map.front_boundaries(records, _config("kl")) == []
   far = phase_map.format_far(records)
   assert "n =   16*  FVU 2.00e-03 (1.00x)  pudding 100%" in far
+
+
+def test_boundaries_csv_holds_the_replicas_and_the_fronts(tmp_path):
+  """Front rows carry the floor they assume, replica rows do not: the CSV
+  has both, the replicas' floor cell empty (an l1 map once failed here)."""
+  records = _records(lambda n, e: 0.3, [4, 8], np.geomspace(1e-3, 1, 7))
+  table = phase_map.boundary_table(
+      phase_map.boundaries(records, _config("l1")),
+      phase_map.front_boundaries(records, _config("l1")))
+  path = tmp_path / "phase_map_boundaries.csv"
+  tables.write_rows(str(path), table)
+  with open(path) as f:
+    rows = list(csv.DictReader(f))
+  assert {r["source"] for r in rows} == {"replica", "front"}
+  assert all((r["floor"] == "") == (r["source"] == "replica") for r in rows)
+
