@@ -3,7 +3,7 @@ a process.
 
 When a process of a multi-process job dies, JAX's runtime stops every other
 one from its own C++ thread: a fatal log, a C++ stack trace and an abort,
-with no Python exception to catch (not even in a callback: jaxlib cannot
+with no Python exception to catch (nor a callback: jaxlib 0.10.2 cannot
 pass the runtime's status to Python). `launch.train --distributed` therefore
 pipes its stderr through this script (`start`), which passes everything
 through except that abort, and replaces it with one line naming the lost
