@@ -1,13 +1,18 @@
-"""One `error:` line when JAX's distributed runtime stops a process.
+"""One `error:` line and exit status 6 when JAX's distributed runtime stops
+a process.
 
 When a process of a multi-process job dies, JAX's runtime stops every other
 one from its own C++ thread: a fatal log, a C++ stack trace and an abort,
-with no Python exception to catch. `launch.train --distributed` therefore
+with no Python exception to catch (nor a callback: jaxlib 0.10.2 cannot
+pass the runtime's status to Python). `launch.train --distributed` therefore
 pipes its stderr through this script (`start`), which passes everything
 through except that abort, and replaces it with one line naming the lost
-process. Only the standard library: it starts in milliseconds.
+process; and the abort itself ends the process with `LOST_EXIT_CODE`
+instead of SIGABRT (status 134, maybe a core dump). Only the standard
+library: the filter starts in milliseconds.
 """
 
+import ctypes
 import os
 import re
 import select
@@ -21,6 +26,9 @@ FATAL = "Terminating process because the JAX distributed service"
 _GLOG = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\]")
 # Seconds a log line is held back: the fatal follows its error lines at once.
 _HOLD_S = 2.0
+# The exit status of a process the runtime aborted: SIGABRT's number, the
+# argument `_exit` gets as its handler (`_exit_on_abort`).
+LOST_EXIT_CODE = int(signal.SIGABRT)
 
 
 def describe(text: str, timeout_s: int) -> str:
@@ -87,13 +95,29 @@ def _filter(timeout_s: int) -> None:
   sys.stderr.flush()
 
 
+def _exit_on_abort() -> None:
+  """Makes SIGABRT end this process at once with status `LOST_EXIT_CODE`.
+
+  The handler is libc's `_exit` itself, which is async-signal-safe and
+  called with the signal number: no Python runs in the aborting C++ thread
+  (a Python handler would only run later, in the main thread, after the
+  abort had already killed the process).
+  """
+  libc = ctypes.CDLL(None)
+  libc.signal.restype = ctypes.c_void_p
+  libc.signal.argtypes = (ctypes.c_int, ctypes.c_void_p)
+  libc.signal(signal.SIGABRT, ctypes.cast(libc._exit, ctypes.c_void_p))
+
+
 def start(timeout_s: int) -> None:
-  """Sends this process's stderr (fd 2) through `_filter` in a child process.
+  """Sends this process's stderr (fd 2) through `_filter` in a child process,
+  and makes the runtime's abort exit with `LOST_EXIT_CODE`.
 
   The child ignores SIGINT and SIGTERM (a Ctrl-C or a preemption reaches the
   whole process group) and ends when this process closes its stderr, even
   by dying.
   """
+  _exit_on_abort()
   read_end, write_end = os.pipe()
   subprocess.Popen([sys.executable, os.path.abspath(__file__),
                     str(timeout_s)], stdin=read_end)

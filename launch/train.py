@@ -18,7 +18,8 @@ command runs on every process (docs/devices.md):
 
 A process id out of range or a coordinator that cannot be reached also exits
 2 with one `error:` line; when another process of the job is lost, this one
-ends with one `error:` line naming it within --distributed_timeout seconds.
+ends within --distributed_timeout seconds with one `error:` line naming it
+and exit status 6 (`runtime_errors.LOST_EXIT_CODE`).
 
 Process 0 appends each logged step's scalars to WORKDIR/metrics.jsonl and,
 with the `tensorboard` extra installed, to TensorBoard event files in WORKDIR
