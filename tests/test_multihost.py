@@ -133,9 +133,12 @@ def two_process_run(tmp_path_factory):
   return workdir, _finish(_start(workdir))
 
 
+@pytest.mark.slow
 def test_two_processes_equal_one_process_on_two_devices(two_process_run,
                                                         tiny_run):
-  """Same members on the same device shards: the same numbers, bit for bit."""
+  """Same members on the same device shards: the same numbers, bit for bit.
+  Slow (about 50 s): the default suite checks the same in grid mode
+  (`test_resumed_grid_run_equals_one_process_on_two_devices`)."""
   workdir, results = two_process_run
   for rc, _, err in results:
     assert rc == 0, err
@@ -145,6 +148,7 @@ def test_two_processes_equal_one_process_on_two_devices(two_process_run,
   assert _losses(workdir) == _losses(tiny_run)
 
 
+@pytest.mark.slow
 def test_only_process_0_prints_the_table(two_process_run):
   _, results = two_process_run
   assert "generated n = 6 networks" in results[0][1]
@@ -205,6 +209,8 @@ def test_sigterm_to_both_after_step_100_saves_the_same_step_and_exits_143(
   run = stop_and_resume
   assert run.saved >= 100
   assert run.saved in hl1.load_run(run.workdir).steps
+  assert "step 100/" in run.stopped[0][1]
+  assert "step " not in run.stopped[1][1]  # only process 0 reports
   for rc, _, err in run.stopped:
     assert rc == 128 + signal.SIGTERM, err
     assert f"after step {run.saved}: saved a checkpoint at step {run.saved}" \
