@@ -58,11 +58,12 @@ def test_front_boundaries_follow_the_front_at_each_n():
 
 def test_boundaries_csv_holds_the_replicas_and_the_fronts(tmp_path):
   """Front rows carry the floor they assume, replica rows do not: the CSV
-  has both, the replicas' floor cell empty (an l1 map once failed here)."""
+  has both, the replicas' floor cell empty (l1 and l0 maps once failed
+  here; l0's front is the quick one to price)."""
   records = _records(lambda n, e: 0.3, [4, 8], np.geomspace(1e-3, 1, 7))
   table = phase_map.boundary_table(
-      phase_map.boundaries(records, _config("l1")),
-      phase_map.front_boundaries(records, _config("l1")))
+      phase_map.boundaries(records, _config("l0")),
+      phase_map.front_boundaries(records, _config("l0")))
   path = tmp_path / "phase_map_boundaries.csv"
   tables.write_rows(str(path), table)
   with open(path) as f:
