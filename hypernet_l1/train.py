@@ -284,7 +284,9 @@ def _train_loop(config, workdir: str, stop: runcontrol.StopSignals,
     if step == start_step:  # keep compilation out of steps/s and the ETA
       jax.block_until_ready(metrics_E)
       t_last, s_last = time.time(), done
-    if done % config.log_every == 0 or done == config.num_steps:
+    # Hosts also agree on stopping and clock saves at log steps only.
+    log_step = done % config.log_every == 0 or done == config.num_steps
+    if log_step:
       _check_finite(state)
       metrics = {k: float(np.mean(v)) for k, v in
                  sharding.to_host(metrics_E).items()}
@@ -306,11 +308,9 @@ def _train_loop(config, workdir: str, stop: runcontrol.StopSignals,
           f.write(json.dumps(record) + "\n")
         if on_metrics:
           on_metrics(record)
-    # Hosts agree on stopping and clock saves at log steps only.
-    agree = done % config.log_every == 0 or done == config.num_steps
-    stopping = stop.requested(done, agree)
+    stopping = stop.requested(done, log_step)
     if (done % config.checkpoint_every == 0 or done == config.num_steps
-        or stopping or _time_to_save(config, last_save, agree)):
+        or stopping or _time_to_save(config, last_save, log_step)):
       _check_finite(state)
       ckpt.save(done, state)
       last_save = time.time()
