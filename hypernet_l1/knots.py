@@ -23,7 +23,14 @@ phases. `model.beta_map` picks the coefficients `c_j` and the base:
 Every form starts as the beta-shared generator: the knots (or the base)
 from one draw, the deltas at zero. `J = 1` is the plain parameter tree: the
 beta-shared generator, bit for bit.
+
+Training holds the state packed (`pack`): the parameter sets as the rows of
+one array, so the step mixes every network's parameters in one matmul
+(`rows_at`) and its optimizer updates one array, not a leaf per weight and
+knot (benchmarks/README.md, "Parameters that vary with beta").
 """
+
+import math
 
 import jax
 import jax.numpy as jnp
@@ -35,6 +42,11 @@ _MLP_WIDTH = 16
 
 def varies(config) -> bool:
   return config.model.num_knots > 1
+
+
+def _has_base(config) -> bool:
+  """The knots are deltas from a shared base ("delta", "mlp")."""
+  return config.model.beta_map != "hat"
 
 
 def hat_weights(num_knots: int, t):
@@ -58,7 +70,7 @@ def init(config, init_one, key):
   # their own under a removed option).
   base_key, _, coef_key = jax.random.split(key, 3)
   params = init_one(base_key)
-  if config.model.beta_map == "hat":
+  if not _has_base(config):
     return {"fixed": {}, "knots": jax.tree.map(
         lambda a: jnp.broadcast_to(a, (num_knots, *a.shape)), params)}
   state = {"fixed": {}, "base": params,
@@ -83,18 +95,78 @@ def coefficients(config, state, t):
   return hat_weights(config.model.num_knots, t)
 
 
+def _set_weights(config, state, t):
+  """`[S]` weights of the stacked parameter sets (`_stacked`) at `t`: the
+  knots' coefficients, after the base's weight 1 where there is a base."""
+  c_J = coefficients(config, state, t)
+  if not _has_base(config):
+    return c_J
+  return jnp.concatenate([jnp.ones(1, c_J.dtype), c_J])
+
+
+def _stacked(config, state):
+  """Leaves `[S, ...]`: the base (if any), then the knots."""
+  if not _has_base(config):
+    return state["knots"]
+  return jax.tree.map(lambda b, k: jnp.concatenate([b[None], k]),
+                      state["base"], state["knots"])
+
+
 def at(config, state, t):
   """The hypernetwork's parameters at the scaled log beta `t` (a scalar,
   `layout.scaled_log_beta`)."""
   if not varies(config):
     return state
-  c_J = coefficients(config, state, t)
-  stacked = state["knots"]
-  if "base" in state:
-    # One weighted sum over [base, knots] with the base's weight 1: under
-    # `vmap` over networks the stack does not depend on the network, so it
-    # is built once per step, and the per-network work is that of "hat".
-    c_J = jnp.concatenate([jnp.ones(1, c_J.dtype), c_J])
-    stacked = jax.tree.map(lambda b, k: jnp.concatenate([b[None], k]),
-                           state["base"], stacked)
-  return jax.tree.map(lambda a: jnp.tensordot(c_J, a, axes=1), stacked)
+  c_S = _set_weights(config, state, t)
+  return jax.tree.map(lambda a: jnp.tensordot(c_S, a, axes=1),
+                      _stacked(config, state))
+
+
+def pack(config, state) -> dict:
+  """`state` as the training step holds it: `rows`, the parameter sets (the
+  base first, then the knots; `J = 1`: the one set) as the rows of one
+  `[S, P]` array, and the `mlp`'s coefficient net beside them.
+
+  One array instead of a leaf per weight and knot: the step's optimizer,
+  its loop over members and its dispatch pay per leaf, and the mix of
+  every network's parameters is one matmul (`rows_at`). A row is the set's
+  leaves raveled in tree order; `unpack` inverts it.
+  """
+  stacked = _stacked(config, state) if varies(config) else jax.tree.map(
+      lambda a: a[None], state)
+  packed = {"rows": jnp.concatenate(
+      [a.reshape(a.shape[0], -1) for a in jax.tree.leaves(stacked)], axis=1)}
+  if "coef" in state:
+    packed["coef"] = state["coef"]
+  return packed
+
+
+def unravel(one, rows):
+  """Parameter sets from `rows` `[..., P]` of `pack`: `one`'s tree (one
+  parameter set, arrays or shapes) with leaves `[..., *shape]`."""
+  leaves, treedef = jax.tree.flatten(one)
+  sizes = [math.prod(leaf.shape) for leaf in leaves]
+  parts = jnp.split(rows, np.cumsum(sizes)[:-1], axis=-1)
+  return treedef.unflatten([part.reshape(*rows.shape[:-1], *leaf.shape)
+                            for part, leaf in zip(parts, leaves)])
+
+
+def unpack(config, packed, one):
+  """The state `pack` packed (`one`: one parameter set, for its tree)."""
+  stacked = unravel(one, packed["rows"])
+  if not varies(config):
+    return jax.tree.map(lambda a: a[0], stacked)
+  if not _has_base(config):
+    return {"fixed": {}, "knots": stacked}
+  state = {"fixed": {}, "base": jax.tree.map(lambda a: a[0], stacked),
+           "knots": jax.tree.map(lambda a: a[1:], stacked)}
+  if "coef" in packed:
+    state["coef"] = packed["coef"]
+  return state
+
+
+def rows_at(config, packed, t_G):
+  """`[G, P]`: `at` of every network's scaled log beta `t_G`, as rows of
+  `pack`, in one matmul."""
+  c_GxS = jax.vmap(lambda t: _set_weights(config, packed, t))(t_G)
+  return c_GxS @ packed["rows"]
