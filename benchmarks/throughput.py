@@ -70,7 +70,8 @@ def time_steps(config, steps: int, repeats: int = 3) -> dict:
   """
   frozen = ml_collections.FrozenConfigDict(config)
   mesh = sharding.ensemble_mesh(layout.ensemble_size(config))
-  state = sharding.shard_ensemble(train.init_state(config), mesh)
+  state = sharding.shard_ensemble(
+      train.step_layout(frozen, train.init_state(config)), mesh)
   log_betas = sharding.shard_ensemble(
       jnp.asarray(layout.member_log_betas(config)), mesh)
   t0 = time.perf_counter()

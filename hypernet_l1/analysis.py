@@ -389,7 +389,7 @@ def order_parameters(net: TargetNet, probe_x=None, th: Thresholds = THRESHOLDS,
                      task: tasks.Task = tasks.DEFAULT) -> dict[str, np.ndarray]:
   """Order parameters (`docs/design.md`), NumPy arrays of the batch shape.
 
-  `n`: the nets are padded (`generator.generate_padded`) to `W1.shape[-1]`
+  `n`: the nets are padded (`generator.generate_from_noise`) to `W1.shape[-1]`
   inputs, `n` of them real; the results are those of `hypernet.to_exact(net,
   n)`, from one compile for every `n` of a padded size. A `probe_x` must then
   be zero beyond column `n` (`padded_probe`, the default). `task`: the

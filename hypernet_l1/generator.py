@@ -28,33 +28,41 @@ def make_model(config: ml_collections.ConfigDict) -> hypernet.HyperNet:
       compete_init=m.get("compete_init", 0.0))
 
 
-def generate_padded(config, params, key: jax.Array, n: jax.Array,
-                    log_beta: jax.Array, num_inputs: int,
-                    train: bool = False) -> tuple[TargetNet, jax.Array]:
-  """One draw of a network for `n <= num_inputs` inputs, padded; its complexity.
+def draw(config, key: jax.Array, num_inputs: int,
+         train: bool = False) -> Noise:
+  """The noise of one network padded to `num_inputs` inputs.
 
-  `train=False` (evaluation, analysis) draws the noise per input index, so
-  the network does not depend on the padding (`noise.py`), and gives the
-  trained network (`hypernet.assemble`); `train=True` is the training draw,
-  its noise in one bulk call.
+  `train=False` (evaluation, analysis) draws it per input index, so the
+  network does not depend on the padding (`noise.py`); `train=True` is the
+  training draw, in one bulk call.
   """
-  noise = draw_noise(key, num_inputs, config.hidden_per_input,
-                     config.model.code_dim, per_index=not train)
-  return generate_from_noise(config, params, noise, n, log_beta, train)
+  return draw_noise(key, num_inputs, config.hidden_per_input,
+                    config.model.code_dim, per_index=not train)
 
 
 def generate_from_noise(config, params, noise: Noise, n: jax.Array,
                         log_beta: jax.Array, train: bool = False
                         ) -> tuple[TargetNet, jax.Array]:
-  """`generate_padded` from a drawn `noise`, padded to its size.
+  """A network for `n` inputs from a drawn `noise` (`draw`), padded to its
+  size; its complexity.
 
   The noise depends on the draw's key only, not on `n`, beta or the member,
   so callers generating many networks per key draw it once. `params` are
   the generator's (beta-dependent with `model.num_knots > 1`, `knots.py`).
+  `train=False` gives the trained network (`hypernet.assemble`), `train=True`
+  the training draw of it.
   """
   t = layout.scaled_log_beta(config, log_beta)
-  heads = make_model(config).apply({"params": knots.at(config, params, t)},
-                                   noise, n, t)
+  return generate_with(config, knots.at(config, params, t), noise, n, t,
+                       train)
+
+
+def generate_with(config, hyper_params, noise: Noise, n: jax.Array,
+                  t: jax.Array, train: bool = False
+                  ) -> tuple[TargetNet, jax.Array]:
+  """`generate_from_noise` from `HyperNet`'s parameters at the network's
+  scaled log beta `t` (`knots.at`)."""
+  heads = make_model(config).apply({"params": hyper_params}, noise, n, t)
   return hypernet.assemble(heads, noise, n, config.regularizer,
                            measure_settings(config), train)
 
@@ -71,6 +79,12 @@ def _init_one(config, key: jax.Array):
                      config.model.code_dim)
   return make_model(config).init(key, noise, jnp.int32(num_inputs),
                                  jnp.float32(0.0))["params"]
+
+
+def param_shapes(config):
+  """Shapes of one set of `HyperNet` parameters (`knots.unpack` reads its
+  tree)."""
+  return jax.eval_shape(lambda: _init_one(config, jax.random.key(0)))
 
 
 def init_params(config, key: jax.Array):

@@ -23,6 +23,7 @@ from hypernet_l1 import checkpointing
 from hypernet_l1 import config_validation
 from hypernet_l1 import evaluation
 from hypernet_l1 import generator
+from hypernet_l1 import knots
 from hypernet_l1 import layout
 from hypernet_l1 import runcontrol
 from hypernet_l1 import sharding
@@ -41,7 +42,8 @@ def make_optimizer(config) -> optax.GradientTransformation:
 
 
 def init_state(config) -> dict:
-  """Step 0 of the ensemble: params and Adam state with a leading `E` axis."""
+  """Step 0 of the ensemble: params and Adam state with a leading `E` axis,
+  as checkpoints hold them (`step_layout`: as the step does)."""
   params_E = generator.init_ensemble_params(config)
   return {
       "step": jnp.int32(0),
@@ -50,6 +52,33 @@ def init_state(config) -> dict:
       # First step whose loss or gradient was not finite, per member (-1: none).
       "first_bad_step": jnp.full(layout.ensemble_size(config), -1, jnp.int32),
   }
+
+
+def _map_param_trees(fn, tree, params):
+  """`fn` applied to each subtree of `tree` with the tree of `params`: the
+  parameters, and Adam's moments of them."""
+  treedef = jax.tree.structure(params)
+  is_params = lambda x: jax.tree.structure(x) == treedef
+  return jax.tree.map(lambda x: fn(x) if is_params(x) else x, tree,
+                      is_leaf=is_params)
+
+
+def step_layout(config, state: dict) -> dict:
+  """`state` (`init_state`'s layout) as `train_step` holds it: each member's
+  parameters, and Adam's moments of them, packed (`knots.pack`)."""
+  pack = jax.vmap(functools.partial(knots.pack, config))
+  return {**state, "params": pack(state["params"]),
+          "opt_state": _map_param_trees(pack, state["opt_state"],
+                                        state["params"])}
+
+
+def checkpoint_layout(config, state: dict) -> dict:
+  """`step_layout`'s inverse: the state as `init_state` lays it out."""
+  one = generator.param_shapes(config)
+  unpack = jax.vmap(lambda packed: knots.unpack(config, packed, one))
+  return {**state, "params": unpack(state["params"]),
+          "opt_state": _map_param_trees(unpack, state["opt_state"],
+                                        state["params"])}
 
 
 def objective(fvu, complexity_per_dim, log_beta):
@@ -62,8 +91,9 @@ def objective(fvu, complexity_per_dim, log_beta):
   return jnp.log(fvu + jnp.exp(log_beta) * complexity_per_dim)
 
 
-def network_objective(config, params, key, n, log_beta, x_BxN):
-  """`objective` of one fresh draw on the inputs `x_BxN`.
+def network_objective(config, hyper_params, key, n, log_beta, x_BxN):
+  """`objective` of one fresh draw on the inputs `x_BxN`, from `HyperNet`'s
+  parameters at the network's beta (`knots.at`).
 
   `x_BxN` is drawn for the whole padding bucket; only its first `n` columns
   reach the network (padded columns of `W1` are exactly zero) and the
@@ -72,8 +102,9 @@ def network_objective(config, params, key, n, log_beta, x_BxN):
   """
   task = tasks.get(config.task)
   num_inputs = x_BxN.shape[-1]
-  net, cost = generator.generate_padded(config, params, key, n, log_beta,
-                                        num_inputs, train=True)
+  net, cost = generator.generate_with(
+      config, hyper_params, generator.draw(config, key, num_inputs, train=True),
+      n, layout.scaled_log_beta(config, log_beta), train=True)
   y_B = task.function(x_BxN * (jnp.arange(num_inputs) < n))
   fvu = evaluation.fvu(apply_target(net, x_BxN), y_B, task, n)
   cost_per_dim = cost / n
@@ -81,17 +112,18 @@ def network_objective(config, params, key, n, log_beta, x_BxN):
                                                   "complexity": cost_per_dim}
 
 
-def member_loss(config, params, key, member_log_beta, step):
-  """Mean objective over `nets_per_bucket` networks in every padding bucket.
+def bucket_draws(config, key, member_log_beta, step) -> list[tuple]:
+  """Per padding bucket, `(keys_G, n_G, log_beta_G, x_BxN)`: the keys, dims
+  and log betas of its `nets_per_bucket` networks, and their inputs.
 
   The networks of a bucket share one batch of inputs (each still sees fresh
   `x ~ U[-1, 1]^n`): their first layers then act on it as one matmul, and the
   step draws `nets_per_bucket` times fewer random inputs.
   """
-  objectives, fvus, costs = [], [], []
   log_beta_lo, log_beta_hi = layout.open_log_beta_range(config, step)
   task = tasks.get(config.task)
   buckets = generator.dim_buckets(config.train_dims, config.dim_buckets)
+  draws = []
   for num_inputs, dims in buckets.items():
     bucket_index = config.dim_buckets.index(num_inputs)  # keys its draws
     dim_key, beta_key, net_key, x_key = jax.random.split(
@@ -106,9 +138,33 @@ def member_loss(config, params, key, member_log_beta, step):
       log_beta_G = jnp.full((num_nets,), jnp.clip(
           member_log_beta, log_beta_lo, log_beta_hi))
     x_BxN = task.sample_inputs(x_key, (config.batch_size, num_inputs))
+    draws.append((jax.random.split(net_key, num_nets), n_G, log_beta_G, x_BxN))
+  return draws
+
+
+def member_loss(config, params, key, member_log_beta, step):
+  """Mean objective over `nets_per_bucket` networks in every padding bucket
+  (`bucket_draws`); `params`: one member's, packed (`knots.pack`).
+
+  With parameters that vary with beta, every network's set is mixed in one
+  matmul (`knots.rows_at`); with one set, a bucket's networks share it, so
+  each of the hypernetwork's layers is one matmul over all of them.
+  """
+  draws = bucket_draws(config, key, member_log_beta, step)
+  if knots.varies(config):
+    t_G = layout.scaled_log_beta(
+        config, jnp.concatenate([log_beta_G for _, _, log_beta_G, _ in draws]))
+    sets, set_axis = jnp.split(knots.rows_at(config, params, t_G),
+                               len(draws)), 0
+  else:
+    sets, set_axis = [params["rows"][0]] * len(draws), None
+  one = generator.param_shapes(config)
+  objectives, fvus, costs = [], [], []
+  for (keys_G, n_G, log_beta_G, x_BxN), rows in zip(draws, sets):
     obj_G, aux = jax.vmap(
-        lambda k, n, lb: network_objective(config, params, k, n, lb, x_BxN))(
-            jax.random.split(net_key, num_nets), n_G, log_beta_G)
+        lambda h, k, n, lb: network_objective(config, h, k, n, lb, x_BxN),
+        in_axes=(set_axis, 0, 0, 0))(knots.unravel(one, rows), keys_G, n_G,
+                                     log_beta_G)
     objectives.append(obj_G)
     fvus.append(aux["fvu"])
     costs.append(aux["complexity"])
@@ -120,7 +176,8 @@ def member_loss(config, params, key, member_log_beta, step):
 def train_step(config, state, member_log_beta_E, num_shards=1):
   """One Adam update of every member; non-finite updates are skipped and logged.
 
-  `num_shards`: devices the ensemble axis is split over (`map_ensemble`).
+  `state` in `step_layout`. `num_shards`: devices the ensemble axis is split
+  over (`map_ensemble`).
   """
   tx = make_optimizer(config)
   step = state["step"]
@@ -170,12 +227,21 @@ def _check_finite(state):
         "checkpointed. Lower learning_rate or check the config.")
 
 
+def _sharded(fn, mesh, *args):
+  """`fn` compiled to build each member of its output in its shard."""
+  shardings = sharding.ensemble_shardings(jax.eval_shape(fn, *args), mesh)
+  return jax.jit(fn, out_shardings=shardings)
+
+
 @functools.lru_cache(maxsize=8)
-def _sharded_init(frozen_config, mesh):
-  """`init_state` compiled to build each member directly in its shard."""
-  shardings = sharding.ensemble_shardings(
-      jax.eval_shape(lambda: init_state(frozen_config)), mesh)
-  return jax.jit(lambda: init_state(frozen_config), out_shardings=shardings)
+def _state_programs(frozen_config, mesh):
+  """`init_state`, and the two layouts' conversions, compiled sharded."""
+  like = jax.eval_shape(lambda: init_state(frozen_config))
+  to_step = functools.partial(step_layout, frozen_config)
+  return (_sharded(lambda: init_state(frozen_config), mesh),
+          _sharded(to_step, mesh, like),
+          _sharded(functools.partial(checkpoint_layout, frozen_config), mesh,
+                   jax.eval_shape(to_step, like)))
 
 
 def _drop_metrics_after(path: str, step: int) -> None:
@@ -269,7 +335,8 @@ def _train_loop(config, workdir: str, stop: runcontrol.StopSignals,
   frozen = ml_collections.FrozenConfigDict(config)
   mesh = sharding.ensemble_mesh(layout.ensemble_size(config))
   metrics_path = os.path.join(workdir, "metrics.jsonl")
-  state = _restore(ckpt, _sharded_init(frozen, mesh)(), metrics_path)
+  init, to_step, to_checkpoint = _state_programs(frozen, mesh)
+  state = to_step(_restore(ckpt, init(), metrics_path))
   step_fn = functools.partial(jitted_train_step, frozen,
                               num_shards=mesh.devices.size)
   member_log_beta_E = sharding.shard_ensemble(
@@ -312,7 +379,7 @@ def _train_loop(config, workdir: str, stop: runcontrol.StopSignals,
     if (done % config.checkpoint_every == 0 or done == config.num_steps
         or stopping or _time_to_save(config, last_save, log_step)):
       _check_finite(state)
-      ckpt.save(done, state)
+      ckpt.save(done, to_checkpoint(state))
       last_save = time.time()
     if stopping:
       raise Stopped(
@@ -321,4 +388,4 @@ def _train_loop(config, workdir: str, stop: runcontrol.StopSignals,
           "continue from there", stop.exit_code)
   print(f"trained {config.num_steps - start_step} steps in "
         f"{timing.format_duration(time.time() - t0)}", flush=True)
-  return state
+  return to_checkpoint(state)

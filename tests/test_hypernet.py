@@ -20,9 +20,16 @@ def params(tiny_config):
   return generator.init_params(tiny_config, jax.random.key(1))
 
 
+def _generate_padded(config, params, key, n, log_beta, num_inputs):
+  """One evaluation draw of a network, padded to `num_inputs`."""
+  return generator.generate_from_noise(
+      config, params, generator.draw(config, key, num_inputs), n, log_beta)
+
+
 def _generate(config, params, key, n, log_beta, num_inputs):
-  """Jitted `generate_padded` (eager flax is slow enough to dominate tests)."""
-  fn = jax.jit(generator.generate_padded, static_argnums=(0, 5, 6))
+  """Jitted `_generate_padded` (eager flax is slow enough to dominate
+  tests)."""
+  fn = jax.jit(_generate_padded, static_argnums=(0, 5))
   return fn(ml_collections.FrozenConfigDict(config), params, key,
             jnp.int32(n), jnp.float32(log_beta), num_inputs)
 
@@ -104,8 +111,8 @@ def test_new_n_or_beta_within_a_bucket_does_not_recompile(tiny_config, params):
   @jax.jit
   @chex.assert_max_traces(n=1)
   def generate(n, log_beta):
-    return generator.generate_padded(config, params, jax.random.key(0), n,
-                                     log_beta, 8)
+    return _generate_padded(config, params, jax.random.key(0), n, log_beta,
+                            8)
 
   for n, beta in [(5, 1e-4), (6, 1e-2), (8, 3e-3)]:
     generate(jnp.int32(n), jnp.float32(np.log(beta)))
@@ -143,12 +150,13 @@ def test_sign_offset_reaches_the_weights_and_is_learned(tiny_config):
   assert np.mean(np.prod(np.sign(means), axis=1) < 0) > 0.95 > same_sign
   assert np.corrcoef(means.T)[0, 1] < -0.7
   np.testing.assert_allclose(params["sign_offset"], 1.5)
-  state = train.init_state(tiny_config)
+  frozen = ml_collections.FrozenConfigDict(tiny_config)
+  state = train.step_layout(frozen, train.init_state(tiny_config))
   for _ in range(2):  # the learning rate warms up from 0 at step 0
     state, _ = train.jitted_train_step(
-        ml_collections.FrozenConfigDict(tiny_config), state,
-        jnp.asarray(layout.member_log_betas(tiny_config)))
-  moved = np.asarray(state["params"]["sign_offset"])
+        frozen, state, jnp.asarray(layout.member_log_betas(tiny_config)))
+  moved = np.asarray(
+      train.checkpoint_layout(frozen, state)["params"]["sign_offset"])
   assert np.all(moved != 1.5) and np.all(np.abs(moved - 1.5) < 0.1)
 
 

@@ -37,13 +37,14 @@ def _config(tiny_config, num_knots=4, beta_map="hat"):
   return tiny_config
 
 
-def _distinct_knots(state, key):
-  """`state` with every knot moved apart (they start equal), so that a
-  check can tell them apart."""
+def _distinct_knots(state, key, scale=1.0):
+  """`state` with every knot moved apart (they start equal) by normal steps
+  of `scale`, so that a check can tell them apart."""
   leaves, treedef = jax.tree.flatten(state["knots"])
   keys = jax.random.split(key, len(leaves))
   return {**state, "knots": treedef.unflatten(
-      [a + jax.random.normal(k, a.shape) for a, k in zip(leaves, keys)])}
+      [a + scale * jax.random.normal(k, a.shape)
+       for a, k in zip(leaves, keys)])}
 
 
 def test_hat_weights_are_a_partition_of_unity_touching_two_knots():
@@ -189,3 +190,93 @@ def test_a_config_naming_removed_knot_options_still_loads(tiny_config,
   with pytest.raises(checkpointing.ConfigMismatchError,
                      match="knot_edge_mass"):
     checkpointing.check_config(workdir, tiny_config)
+
+
+@pytest.mark.parametrize("num_knots,beta_map",
+                         [(4, "hat"), (4, "delta"), (4, "mlp"), (1, "delta")])
+def test_the_step_layout_holds_the_state_packed_and_gives_it_back(
+    tiny_config, num_knots, beta_map):
+  """`train.step_layout` holds each member's parameter sets as the rows of
+  one array (the base first), and Adam's moments alike; `checkpoint_layout`
+  gives back the state as checkpoints hold it, bit for bit."""
+  config = _config(tiny_config, num_knots, beta_map)
+  state = train.init_state(config)
+  if knots.varies(config):
+    state["params"] = jax.vmap(_distinct_knots)(
+        state["params"], jax.random.split(jax.random.key(17), 2))
+  packed = train.step_layout(config, state)
+  rows = packed["params"]["rows"]
+  member = jax.tree.map(lambda a: a[0], state["params"])
+  if num_knots == 1:
+    first_set, num_sets = member, 1
+  elif "base" in member:
+    first_set, num_sets = member["base"], num_knots + 1
+  else:
+    first_set = jax.tree.map(lambda a: a[0], member["knots"])
+    num_sets = num_knots
+  assert rows.shape[:2] == (2, num_sets)
+  np.testing.assert_array_equal(rows[0, 0], np.concatenate(
+      [np.ravel(a) for a in jax.tree.leaves(first_set)]))
+  chex.assert_trees_all_equal(train.checkpoint_layout(config, packed), state)
+
+
+def _per_network_loss(config, key, member_log_beta):
+  """`train.member_loss` of the knot state as evaluation mixes parameters:
+  network by network (`knots.at`)."""
+  def loss(params):
+    objectives = []
+    for keys_G, n_G, log_beta_G, x_BxN in train.bucket_draws(
+        config, key, member_log_beta, config.num_steps):
+      objectives.append(jax.vmap(lambda k, n, lb: train.network_objective(
+          config, _at(config, params, lb), k, n, lb, x_BxN)[0])(
+              keys_G, n_G, log_beta_G))
+    return jnp.mean(jnp.concatenate(objectives))
+  return loss
+
+
+def _packed_loss(config, key, member_log_beta):
+  """`train.member_loss` of the knot state, packed as the step holds it."""
+  return lambda params: train.member_loss(
+      config, knots.pack(config, params), key, member_log_beta,
+      config.num_steps)[0]
+
+
+@pytest.mark.parametrize("beta_map", knots.BETA_MAPS)
+def test_the_packed_step_has_the_loss_and_gradients_of_mixing_per_network(
+    tiny_config, beta_map):
+  """The step mixes every network's parameters from the packed sets in one
+  matmul (`knots.rows_at`); its loss and gradients are those of mixing them
+  network by network (`knots.at`, as evaluation does), to float32 rounding."""
+  config = _config(tiny_config, beta_map=beta_map)
+  config.train_dims, config.dim_buckets = (3, 4), (4,)  # cheap
+  state = _distinct_knots(generator.init_params(config, jax.random.key(6)),
+                          jax.random.key(16), scale=0.1)
+  args = (config, jax.random.key(7), jnp.float32(np.nan))
+  expected, got = jax.jit(lambda p: (
+      jax.value_and_grad(_per_network_loss(*args))(p),
+      jax.value_and_grad(_packed_loss(*args))(p)))(state)
+  assert np.isfinite(expected[0])
+  assert all(np.isfinite(g).all() for g in jax.tree.leaves(expected[1]))
+  # Gradients are sums of O(1) terms: rounding is absolute, not relative.
+  chex.assert_trees_all_close(got, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_every_bucket_gets_its_own_networks_parameters(tiny_config,
+                                                       monkeypatch):
+  """Over several buckets (the test above has one), each network's
+  parameters are those at its own beta: an objective that reads only the
+  parameters and the beta gives the per-network loss."""
+  config = _config(tiny_config, beta_map="delta")
+  assert len(config.dim_buckets) > 1
+  state = _distinct_knots(generator.init_params(config, jax.random.key(6)),
+                          jax.random.key(16), scale=0.1)
+  def reads_parameters_and_beta(config, hyper_params, key, n, log_beta, x):
+    obj = log_beta * sum(jnp.sum(jnp.sin(a))
+                         for a in jax.tree.leaves(hyper_params))
+    return obj, {"fvu": obj, "complexity": obj}
+
+  monkeypatch.setattr(train, "network_objective", reads_parameters_and_beta)
+  args = (config, jax.random.key(7), jnp.float32(np.nan))
+  np.testing.assert_allclose(jax.jit(_packed_loss(*args))(state),
+                             jax.jit(_per_network_loss(*args))(state),
+                             rtol=1e-5)

@@ -11,6 +11,7 @@ import pytest
 
 import hypernet_l1 as hl1
 from hypernet_l1 import generator
+from hypernet_l1 import knots
 from hypernet_l1 import labels
 from hypernet_l1 import layout
 from hypernet_l1 import sweep
@@ -36,10 +37,13 @@ def test_network_objective_by_hand(tiny_config, task):
   key, n, log_beta = jax.random.key(4), 5, math.log(2e-3)
   x_BxN = np.asarray(jax.random.uniform(jax.random.key(5), (512, 8),
                                         minval=-1.0, maxval=1.0))
+  hyper_params = knots.at(config, params, layout.scaled_log_beta(
+      config, jnp.float32(log_beta)))
   obj, aux = jax.jit(train.network_objective, static_argnums=0)(
-      config, params, key, jnp.int32(n), jnp.float32(log_beta), x_BxN)
-  net, cost = generator.generate_padded(config, params, key, jnp.int32(n),
-                                        jnp.float32(log_beta), 8, train=True)
+      config, hyper_params, key, jnp.int32(n), jnp.float32(log_beta), x_BxN)
+  net, cost = generator.generate_from_noise(
+      config, params, generator.draw(config, key, 8, train=True), jnp.int32(n),
+      jnp.float32(log_beta), train=True)
   x = x_BxN.astype(np.float64)
   y = (np.abs(x[:, :n]).sum(1) if task == "l1_norm"
        else (x[:, :n] ** 2).sum(1))
@@ -59,7 +63,8 @@ def test_inside_the_range_a_step_is_the_unclipped_ones_bit_for_bit(
   loss and gradients of a training step are those of the old formula."""
   tiny_config.train_dims, tiny_config.dim_buckets = (3, 4), (4,)  # cheap
   tiny_config.model.sign_offset_slope = 0.5  # the offset reads t too
-  params = generator.init_params(tiny_config, jax.random.key(3))
+  params = knots.pack(tiny_config,
+                      generator.init_params(tiny_config, jax.random.key(3)))
   step = lambda: jax.jit(jax.value_and_grad(
       lambda p: train.member_loss(tiny_config, p, jax.random.key(7),
                                   jnp.float32(np.nan), tiny_config.num_steps)[

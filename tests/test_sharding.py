@@ -33,9 +33,10 @@ def test_sharded_steps_equal_single_device_steps(tiny_config):
   tiny_config.num_seeds = 8
   frozen = ml_collections.FrozenConfigDict(tiny_config)
   log_betas = jnp.asarray(layout.member_log_betas(tiny_config))
-  single = jax.device_put(train.init_state(tiny_config), jax.devices()[0])
+  state = train.step_layout(frozen, train.init_state(tiny_config))
+  single = jax.device_put(state, jax.devices()[0])
   mesh = sharding.ensemble_mesh(8)
-  sharded = sharding.shard_ensemble(train.init_state(tiny_config), mesh)
+  sharded = sharding.shard_ensemble(state, mesh)
   sharded_betas = sharding.shard_ensemble(log_betas, mesh)
   for _ in range(3):
     single, _ = train.jitted_train_step(frozen, single, log_betas)
@@ -66,8 +67,9 @@ def test_member_chunk_does_not_change_training(tiny_config):
     tiny_config.member_chunk = chunk
     frozen = ml_collections.FrozenConfigDict(tiny_config)
     log_betas = jnp.asarray(layout.member_log_betas(tiny_config))
-    state, _ = train.jitted_train_step(frozen, train.init_state(tiny_config),
-                                       log_betas)
+    state, _ = train.jitted_train_step(
+        frozen, train.step_layout(frozen, train.init_state(tiny_config)),
+        log_betas)
     results.append(state["params"])
   chex.assert_trees_all_close(results[0], results[1], rtol=1e-5, atol=1e-6)
   chex.assert_trees_all_close(results[0], results[2], rtol=1e-5, atol=1e-6)

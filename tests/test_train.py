@@ -30,8 +30,8 @@ def test_training_lowers_the_loss(tiny_run):
 
 @pytest.mark.slow  # long for the default suite
 def test_loss_goes_down_on_tiny_config(tiny_config):
-  state = train.init_state(tiny_config)
   frozen = ml_collections.FrozenConfigDict(tiny_config)
+  state = train.step_layout(frozen, train.init_state(tiny_config))
   log_betas = jnp.asarray(layout.member_log_betas(tiny_config))
   losses = []
   for _ in range(tiny_config.num_steps):
