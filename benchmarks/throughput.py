@@ -1,19 +1,19 @@
 r"""Training and analysis throughput, against the machine's own matmul peak.
 
-  python -m benchmarks.throughput --out=throughput.json [--sizes=1,8,32,128]
+  python -m benchmarks.throughput --out=throughput.json [--sizes=1,8,32]
   python -m benchmarks.throughput --knots_only
 
 Measures, in one process: (a) hypernetwork member-updates per second of the
-ensemble step for several ensemble sizes, in the default layout (members in
-a compiled loop, `member_chunk=1`) and fully vmapped (`member_chunk=0`),
+default step (4 knots) for several ensemble sizes, in the default layout
+(members in a compiled loop, `member_chunk=1`), the same with one knot (one
+parameter set for every beta), and fully vmapped (`member_chunk=0`),
 (b) the same updates done one member at a time by a Python loop over the
 jitted one-member step, (c) the step's FLOP rate against a large float32
 matmul measured here as the practical peak, (d) networks classified per
 second, (e) an estimate of the paper config's whole sweep from its
-measured step time, and (f) the default generator's step (parameters that
-vary with beta, `knots.py`) beside the same config with one knot (one
-parameter set for every beta), in ms per member-update. Prints a table and
-writes JSON.
+measured step time, and (f) the default step beside the one-knot step at
+E = 1 and 4, timed in alternating blocks, in ms per member-update. Prints
+a table and writes JSON.
 
 FLOPs come from XLA's cost analysis of the one-member step (a compiled loop
 is counted once, not per member, so an ensemble's FLOPs are `E` times that).
@@ -38,8 +38,8 @@ from hypernet_l1 import sharding
 from hypernet_l1 import train
 
 _OUT = flags.DEFINE_string("out", None, "Where to write the JSON results.")
-_SIZES = flags.DEFINE_list("sizes", ["1", "8", "32", "128"],
-                           "Ensemble sizes for the vmapped step.")
+_SIZES = flags.DEFINE_list("sizes", ["1", "8", "32"],
+                           "Ensemble sizes of the step's table.")
 _STEPS = flags.DEFINE_integer("steps", 5, "Timed steps per measurement.")
 _KNOTS_ONLY = flags.DEFINE_bool(
     "knots_only", False, "Measure only (f), the knot step against one knot.")
@@ -62,60 +62,79 @@ def matmul_peak_gflops(size: int = 2048) -> float:
   return 2 * size ** 3 / _best_time(lambda: matmul(a), 10) / 1e9
 
 
+class _Step:
+  """The ensemble step of `config`, compiled and sharded as `train` does it,
+  with its state, ready to be timed in blocks."""
+
+  def __init__(self, config):
+    frozen = ml_collections.FrozenConfigDict(config)
+    mesh = sharding.ensemble_mesh(layout.ensemble_size(config))
+    self.state = sharding.shard_ensemble(
+        train.step_layout(frozen, train.init_state(config)), mesh)
+    self.log_betas = sharding.shard_ensemble(
+        jnp.asarray(layout.member_log_betas(config)), mesh)
+    t0 = time.perf_counter()
+    self.compiled = train.jitted_train_step.lower(
+        frozen, self.state, self.log_betas,
+        num_shards=mesh.devices.size).compile()
+    self.compile_s = time.perf_counter() - t0
+    cost = self.compiled.cost_analysis()
+    cost = cost[0] if isinstance(cost, (list, tuple)) else cost
+    self.program_flops = float(cost["flops"])
+    self.step_s = float("inf")
+    self.block(1)  # warm-up
+
+  def block(self, steps: int) -> None:
+    """Runs `steps` steps; keeps the best seconds per step seen so far."""
+    t0 = time.perf_counter()
+    for _ in range(steps):
+      self.state, metrics = self.compiled(self.state, self.log_betas)
+    jax.block_until_ready(metrics)
+    self.step_s = min(self.step_s, (time.perf_counter() - t0) / steps)
+
+
 def time_steps(config, steps: int, repeats: int = 3) -> dict:
   """Seconds per step of the ensemble step, sharded as `train` shards it.
 
   Best of `repeats` blocks of `steps` steps; `program_flops` is XLA's count
   for the compiled program (a loop body once).
   """
-  frozen = ml_collections.FrozenConfigDict(config)
-  mesh = sharding.ensemble_mesh(layout.ensemble_size(config))
-  state = sharding.shard_ensemble(
-      train.step_layout(frozen, train.init_state(config)), mesh)
-  log_betas = sharding.shard_ensemble(
-      jnp.asarray(layout.member_log_betas(config)), mesh)
-  t0 = time.perf_counter()
-  compiled = train.jitted_train_step.lower(
-      frozen, state, log_betas, num_shards=mesh.devices.size).compile()
-  compile_s = time.perf_counter() - t0
-  cost = compiled.cost_analysis()
-  cost = cost[0] if isinstance(cost, (list, tuple)) else cost
-  state, _ = compiled(state, log_betas)  # warm-up
-  jax.block_until_ready(state)
-  step_s = float("inf")
+  step = _Step(config)
   for _ in range(repeats):
-    t0 = time.perf_counter()
-    for _ in range(steps):
-      state, metrics = compiled(state, log_betas)
-    jax.block_until_ready(metrics)
-    step_s = min(step_s, (time.perf_counter() - t0) / steps)
-  return {"step_s": step_s, "program_flops": float(cost["flops"]),
-          "compile_s": compile_s}
+    step.block(steps)
+  return {"step_s": step.step_s, "program_flops": step.program_flops,
+          "compile_s": step.compile_s}
 
 
-def _config(num_seeds: int, member_chunk: int):
+def _config(num_seeds: int, member_chunk: int, one_knot: bool = False):
   config = default_config.get_config()
   config.num_seeds = num_seeds
   config.member_chunk = member_chunk
+  if one_knot:
+    config.model.num_knots = 1
   return config
 
 
-def knot_overhead(steps: int, results: dict) -> None:
-  """(f): the default step beside the same config with one knot."""
-  knotted = default_config.get_config()
-  shared = default_config.get_config()
-  shared.model.num_knots = 1
-  for name, config in [("one_knot", shared), ("knots", knotted)]:
-    r = time_steps(config, steps * 4)
-    results[f"{name}_ms_per_member_update"] = (
-        1000 * r["step_s"] / layout.ensemble_size(config))
-  results["knot_step_ratio"] = (results["knots_ms_per_member_update"]
-                                / results["one_knot_ms_per_member_update"])
-  print(f"default step, {knotted.model.num_knots} knots "
-        f"({knotted.model.beta_map}): "
-        f"{results['knots_ms_per_member_update']:.1f} ms per member-update; "
-        f"one knot: {results['one_knot_ms_per_member_update']:.1f} ms "
-        f"({results['knot_step_ratio']:.2f}x)", flush=True)
+def knot_overhead(steps: int, results: dict, sizes=(1, 4),
+                  rounds: int = 10) -> None:
+  """(f): the default step beside the same config with one knot, at
+  ensemble sizes `sizes`, in ms per member-update: the two compiled steps
+  timed in alternating blocks (`rounds` each), best block of each, so that
+  the machine's drift falls on both."""
+  for size in sizes:
+    steps_of = {knotted: _Step(_config(size, 1, one_knot=not knotted))
+                for knotted in (False, True)}
+    for _ in range(rounds):
+      for step in steps_of.values():
+        step.block(steps * 4)
+    one, knots = (1000 * steps_of[k].step_s / size for k in (False, True))
+    results[f"one_knot_ms_per_member_update_{size}"] = one
+    results[f"knots_ms_per_member_update_{size}"] = knots
+    results[f"knot_step_ratio_{size}"] = knots / one
+    print(f"E = {size}: default step, "
+          f"{default_config.get_config().model.num_knots} knots "
+          f"{knots:.2f} ms per member-update; one knot {one:.2f} ms "
+          f"({knots / one:.2f}x)", flush=True)
 
 
 def main(argv):
@@ -137,16 +156,19 @@ def main(argv):
   results["flops_per_update"] = flops_per_update
   results["sequential_updates_per_s"] = 1.0 / single["step_s"]
 
-  print(f"{'E':>5} {'layout':>12} {'s/step':>8} {'updates/s':>10} "
+  print(f"{'E':>5} {'layout':>16} {'s/step':>8} {'updates/s':>10} "
         f"{'GFLOP/s':>8} {'% peak':>7} {'compile s':>9}")
-  layouts = {"loop": 1, "vmap": 0}
+  # "loop_one_knot": the same with one parameter set for every beta; its
+  # GFLOP/s count the default step's FLOPs (one knot's differ by 4%).
+  layouts = {"loop": (1, False), "loop_one_knot": (1, True),
+             "vmap": (0, False)}
   for size in map(int, _SIZES.value):
-    for layout, chunk in layouts.items():
-      r = time_steps(_config(size, chunk), steps)
+    for layout, (chunk, one_knot) in layouts.items():
+      r = time_steps(_config(size, chunk, one_knot), steps)
       r["updates_per_s"] = size / r["step_s"]
       r["gflops"] = size * flops_per_update / r["step_s"] / 1e9
       results[f"{layout}_{size}"] = r
-      print(f"{size:5d} {layout:>12} {r['step_s']:8.4f} "
+      print(f"{size:5d} {layout:>16} {r['step_s']:8.4f} "
             f"{r['updates_per_s']:10.1f} {r['gflops']:8.2f} "
             f"{100 * r['gflops'] / results['matmul_peak_gflops']:6.1f}% "
             f"{r['compile_s']:9.1f}", flush=True)
