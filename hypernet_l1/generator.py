@@ -11,6 +11,7 @@ from hypernet_l1 import complexity
 from hypernet_l1 import hypernet
 from hypernet_l1 import knots
 from hypernet_l1 import layout
+from hypernet_l1 import tasks
 from hypernet_l1.noise import Noise, draw_noise
 from hypernet_l1.target import TargetNet
 
@@ -64,7 +65,17 @@ def generate_with(config, hyper_params, noise: Noise, n: jax.Array,
   scaled log beta `t` (`knots.at`)."""
   heads = make_model(config).apply({"params": hyper_params}, noise, n, t)
   return hypernet.assemble(heads, noise, n, config.regularizer,
-                           measure_settings(config), train)
+                           measure_settings(config), train,
+                           _input_moments(config))
+
+
+def _input_moments(config):
+  """The task's input moments if the output bias is centred
+  (`model.centre_output`, `hypernet.centred_output_bias`), else None."""
+  if not config.model.get("centre_output", False):
+    return None
+  task = tasks.get(config.task)
+  return task.input_mean, task.input_var
 
 
 def measure_settings(config) -> complexity.Settings:

@@ -11,6 +11,8 @@ unit about the whole network. All inputs are treated alike, so the distribution 
 networks is symmetric under permuting inputs.
 """
 
+import math
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -213,15 +215,47 @@ def _share_heads(heads: complexity.WeightHeads,
                         gate_logit=heads.gate_logit + log_share)
 
 
+def mean_swish(mean, var):
+  """`E swish(z)` for `z ~ N(mean, var)`, with the sigmoid taken as the
+  normal CDF `Phi(k z)`, `k^2 = pi / 8` (exact as `var -> 0` up to that
+  approximation, and as `var -> inf`):
+  `E z Phi(k z) = mean Phi(k mean / d) + var k phi(k mean / d) / d`,
+  `d = sqrt(1 + k^2 var)`."""
+  k = math.sqrt(math.pi / 8.0)
+  d = jnp.sqrt(1.0 + k * k * var)
+  a = k * mean / d
+  return (mean * jax.scipy.stats.norm.cdf(a)
+          + var * k * jax.scipy.stats.norm.pdf(a) / d)
+
+
+def centred_output_bias(net: TargetNet, input_moments) -> jax.Array:
+  """`b2 - sum_j w2_j E swish(z_j)`: the output bias that makes the
+  network's mean output over the task's inputs `b2` itself.
+
+  Units' pre-activations `z_j = W1_j . x + b1_j` are taken as normal with the
+  inputs' moments (`input_moments = (mean, var)` of one coordinate). Without
+  it the dense units of a `kl` draw, whose weights are prior noise, shift
+  the mean output of each draw by a random amount that grows with `n`
+  (`sqrt(n)` per unit), which a bias generated before the draw cannot
+  cancel: at n = 256 that offset was most of the excess error
+  (docs/results.md).
+  """
+  in_mean, in_var = input_moments
+  z_mean_M = net.b1 + in_mean * jnp.sum(net.W1, -1)
+  z_var_M = in_var * jnp.sum(net.W1 ** 2, -1)
+  return net.b2 - jnp.dot(net.w2, mean_swish(z_mean_M, z_var_M))
+
+
 def assemble(heads, noise: Noise, n: jax.Array, regularizer: str,
              settings: complexity.Settings,
-             train: bool) -> tuple[TargetNet, jax.Array]:
+             train: bool, input_moments=None) -> tuple[TargetNet, jax.Array]:
   """Draws a padded `TargetNet` (`K*N` hidden, `N` inputs) and its complexity.
 
   Padded inputs and units are exactly zero, so the padded network computes the
   same function of the first `n` inputs as the exact one (`to_exact`).
   `train`: the training draw (`complexity`: `l0` samples its gates, else
-  they are at their test values).
+  they are at their test values). `input_moments`: if given, the output bias
+  is centred on the drawn units (`centred_output_bias`).
   """
   w1, w2, b1_KxN, b2 = heads
   num_slots, num_inputs = b1_KxN.shape
@@ -237,6 +271,8 @@ def assemble(heads, noise: Noise, n: jax.Array, regularizer: str,
       b1=(b1_KxN * unit_mask_KxN).reshape(-1),
       w2=w2_KxN.reshape(-1),
       b2=b2)
+  if input_moments is not None:
+    net = net._replace(b2=centred_output_bias(net, input_moments))
   return net, cost1 + cost2
 
 

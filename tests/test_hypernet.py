@@ -217,3 +217,31 @@ def test_competing_units_share_among_the_real_ones(tiny_config):
   np.testing.assert_allclose(cost_padded, cost_exact, rtol=1e-5)
   free_w2 = np.abs(np.asarray(exact.w2)[tiny_config.model.tied_slots * n:])
   assert free_w2.max() > 3 * np.median(free_w2)
+
+
+def test_mean_swish_is_the_normal_expectation():
+  """The closed form against Monte Carlo, from near-linear to relu-like."""
+  z_S = jax.random.normal(jax.random.key(3), (400_000,))
+  for mean, var in [(0.0, 1.0), (1.0, 0.25), (3.0, 9.0), (0.0, 100.0)]:
+    sampled = float(jnp.mean(hypernet.swish(mean + np.sqrt(var) * z_S)))
+    np.testing.assert_allclose(
+        float(hypernet.mean_swish(jnp.float32(mean), jnp.float32(var))),
+        sampled, rtol=0.03)
+
+
+def test_a_centred_network_has_its_output_bias_as_its_mean_output():
+  """Dense random weights (a `kl` draw's pruned units): uncentred, the mean
+  output is far from b2; centred, it is b2 up to the approximation's error
+  (a few percent per unit)."""
+  n, m = 64, 192
+  k1, k2, k3, kx = jax.random.split(jax.random.key(4), 4)
+  net = hypernet.TargetNet(W1=jax.random.normal(k1, (m, n)),
+                           b1=jax.random.normal(k2, (m,)),
+                           w2=0.1 + 0.1 * jax.random.normal(k3, (m,)),
+                           b2=jnp.float32(0.0))
+  x_BxN = jax.random.uniform(kx, (20_000, n), minval=-1.0, maxval=1.0)
+  offset = abs(float(jnp.mean(apply_target(net, x_BxN))))
+  assert offset > 10.0
+  centred = net._replace(
+      b2=hypernet.centred_output_bias(net, (0.0, 1.0 / 3.0)))
+  assert abs(float(jnp.mean(apply_target(centred, x_BxN)))) < 0.05 * offset

@@ -15,6 +15,9 @@ class Task(NamedTuple):
   # coordinates, so a draw of `size * n` values cut into rows of `n` is a
   # draw for `n` inputs (`analysis.probe_batches`, `evaluation.eval_inputs`).
   sample_inputs: Callable[[jax.Array, tuple], jax.Array]
+  # The mean and variance of one input coordinate under `sample_inputs`.
+  input_mean: float
+  input_var: float
   # var(y) for `n` inputs, exactly: what FVU divides by (`evaluation.fvu`).
   variance: Callable[[jax.Array], jax.Array]
   # Whether the classifier's L1-norm algorithm labels apply.

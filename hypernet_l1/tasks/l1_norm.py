@@ -18,4 +18,5 @@ def uniform_inputs(key: jax.Array, shape: tuple) -> jax.Array:
 
 
 TASK = Task(name="l1_norm", function=l1_norm, sample_inputs=uniform_inputs,
-                  variance=lambda n: n / 12.0, l1_labels=True)
+            input_mean=0.0, input_var=1.0 / 3.0,
+            variance=lambda n: n / 12.0, l1_labels=True)

@@ -19,4 +19,5 @@ def sum_squares(x_BxN: jax.Array) -> jax.Array:
 
 TASK = Task(name="sum_squares", function=sum_squares,
                   sample_inputs=l1_norm.uniform_inputs,
+                  input_mean=0.0, input_var=1.0 / 3.0,
                   variance=lambda n: 4.0 * n / 45.0, l1_labels=False)
