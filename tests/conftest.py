@@ -19,6 +19,9 @@ os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
                            + " --xla_backend_optimization_level=0")
 os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(
     prefix="hypernet_l1_tests_jax_cache_")
+# Every program, not only those that took over a second: unoptimised, most
+# compile faster than that, and the launchers would compile them again.
+os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
 atexit.register(shutil.rmtree, os.environ["JAX_COMPILATION_CACHE_DIR"],
                 ignore_errors=True)
 
