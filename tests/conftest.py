@@ -1,10 +1,11 @@
-"""Shared fixtures: the tiny config and one tiny trained run per session.
+"""Shared fixtures: the tiny config and one tiny trained run per session
+(per pytest-xdist worker: each worker is a session).
 
 Every test sees 8 CPU devices, so the ensemble sharding is exercised on CPU
 (runs shard their ensemble over as many devices as divide it). LLVM runs
 without optimisation: tiny programs then compile 5x faster (10 s instead of
 55 s for the tiny train step), which is most of the suite's time. One
-persistent compilation cache per session: a launcher subprocess loads the
+persistent compilation cache per session, holding every program: a launcher subprocess loads the
 programs the tests already compiled in this process (the tiny run's step,
 its analysis) instead of compiling them again. Launchers inherit all three.
 """
