@@ -64,7 +64,7 @@ _ADDED_FIELDS = {
     "model.sign_offset_slope": 0.0,
     "model.num_knots": 1,
     "model.beta_map": "hat",
-    "model.centre_output": False,
+    "model.centre_output": "none",
 }
 # Config fields since removed (options no reported run trained), with the
 # value every run that named them was trained with: `_upgrade` drops them

@@ -106,6 +106,8 @@ def problems(config) -> list[str]:
     bad("regularizer", f"one of {', '.join(REGULARIZERS)}")
   if config.model.slot_sign not in hypernet.SLOT_SIGNS:
     bad("model.slot_sign", f"one of {', '.join(hypernet.SLOT_SIGNS)}")
+  if config.model.get("centre_output", "none") not in hypernet.CENTRE_MODES:
+    bad("model.centre_output", f"one of {', '.join(hypernet.CENTRE_MODES)}")
   if config.model.beta_map not in knots.BETA_MAPS:
     bad("model.beta_map", f"one of {', '.join(knots.BETA_MAPS)}")
   if (layout.trains_at_grid_betas(config) and _is_int(config.model.num_knots)

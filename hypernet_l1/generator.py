@@ -64,18 +64,11 @@ def generate_with(config, hyper_params, noise: Noise, n: jax.Array,
   """`generate_from_noise` from `HyperNet`'s parameters at the network's
   scaled log beta `t` (`knots.at`)."""
   heads = make_model(config).apply({"params": hyper_params}, noise, n, t)
+  task = tasks.get(config.task)
   return hypernet.assemble(heads, noise, n, config.regularizer,
                            measure_settings(config), train,
-                           _input_moments(config))
-
-
-def _input_moments(config):
-  """The task's input moments if the output bias is centred
-  (`model.centre_output`, `hypernet.centred_output_bias`), else None."""
-  if not config.model.get("centre_output", False):
-    return None
-  task = tasks.get(config.task)
-  return task.input_mean, task.input_var
+                           config.model.get("centre_output", "none"),
+                           (task.input_mean, task.input_var))
 
 
 def measure_settings(config) -> complexity.Settings:

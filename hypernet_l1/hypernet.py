@@ -228,34 +228,56 @@ def mean_swish(mean, var):
           + var * k * jax.scipy.stats.norm.pdf(a) / d)
 
 
-def centred_output_bias(net: TargetNet, input_moments) -> jax.Array:
-  """`b2 - sum_j w2_j E swish(z_j)`: the output bias that makes the
-  network's mean output over the task's inputs `b2` itself.
+# `model.centre_output`: how the output bias is set from the drawn network.
+# "none": as generated; "all": centred on the drawn units, so the network's
+# mean output is the generated bias; "noise": only the shift the draw's
+# noise makes to the mean output is taken out (the mean-weight network's
+# mean output is kept). docs/results.md, "The phase map over n and beta".
+CENTRE_MODES = ("none", "noise", "all")
+
+
+def mean_output_shift(net: TargetNet, input_moments) -> jax.Array:
+  """`sum_j w2_j E swish(z_j)`: what the hidden units add to the network's
+  mean output over the task's inputs.
 
   Units' pre-activations `z_j = W1_j . x + b1_j` are taken as normal with the
-  inputs' moments (`input_moments = (mean, var)` of one coordinate). Without
-  it the dense units of a `kl` draw, whose weights are prior noise, shift
-  the mean output of each draw by a random amount that grows with `n`
-  (`sqrt(n)` per unit), which a bias generated before the draw cannot
-  cancel: at n = 256 that offset was most of the excess error
-  (docs/results.md).
+  inputs' moments (`input_moments = (mean, var)` of one coordinate).
   """
   in_mean, in_var = input_moments
   z_mean_M = net.b1 + in_mean * jnp.sum(net.W1, -1)
   z_var_M = in_var * jnp.sum(net.W1 ** 2, -1)
-  return net.b2 - jnp.dot(net.w2, mean_swish(z_mean_M, z_var_M))
+  return jnp.dot(net.w2, mean_swish(z_mean_M, z_var_M))
+
+
+def centred_output_bias(net: TargetNet, mean_net: TargetNet, centre: str,
+                        input_moments) -> jax.Array:
+  """The output bias of a drawn network `net` under `centre`
+  (`CENTRE_MODES`); `mean_net`: the same network at its mean weights.
+
+  Why: under `kl` a draw's noise shifts its mean output by an amount that
+  grows with `n` (prior-noise rows have pre-activations of spread
+  `sqrt(n / 3)`), which a bias generated before the draw cannot cancel; far
+  past the trained `n` that shift was most of the error (docs/results.md).
+  """
+  if centre == "none":
+    return net.b2
+  shift = mean_output_shift(net, input_moments)
+  if centre == "noise":
+    shift = shift - mean_output_shift(mean_net, input_moments)
+  return net.b2 - shift
 
 
 def assemble(heads, noise: Noise, n: jax.Array, regularizer: str,
-             settings: complexity.Settings,
-             train: bool, input_moments=None) -> tuple[TargetNet, jax.Array]:
+             settings: complexity.Settings, train: bool,
+             centre: str = "none",
+             input_moments=None) -> tuple[TargetNet, jax.Array]:
   """Draws a padded `TargetNet` (`K*N` hidden, `N` inputs) and its complexity.
 
   Padded inputs and units are exactly zero, so the padded network computes the
   same function of the first `n` inputs as the exact one (`to_exact`).
   `train`: the training draw (`complexity`: `l0` samples its gates, else
-  they are at their test values). `input_moments`: if given, the output bias
-  is centred on the drawn units (`centred_output_bias`).
+  they are at their test values). `centre` sets the output bias from the
+  drawn units (`centred_output_bias`), with the task's `input_moments`.
   """
   w1, w2, b1_KxN, b2 = heads
   num_slots, num_inputs = b1_KxN.shape
@@ -271,8 +293,12 @@ def assemble(heads, noise: Noise, n: jax.Array, regularizer: str,
       b1=(b1_KxN * unit_mask_KxN).reshape(-1),
       w2=w2_KxN.reshape(-1),
       b2=b2)
-  if input_moments is not None:
-    net = net._replace(b2=centred_output_bias(net, input_moments))
+  if centre != "none":
+    mean_net = net._replace(
+        W1=(w1.mean * edge_mask_KxNxN).reshape(net.W1.shape),
+        w2=(w2.mean * unit_mask_KxN).reshape(-1))
+    net = net._replace(
+        b2=centred_output_bias(net, mean_net, centre, input_moments))
   return net, cost1 + cost2
 
 

@@ -229,19 +229,58 @@ def test_mean_swish_is_the_normal_expectation():
         sampled, rtol=0.03)
 
 
-def test_a_centred_network_has_its_output_bias_as_its_mean_output():
+def _dense_random_net(key, n=64, m=192, w2_mean=0.1):
+  k1, k2, k3 = jax.random.split(key, 3)
+  return hypernet.TargetNet(W1=jax.random.normal(k1, (m, n)),
+                            b1=jax.random.normal(k2, (m,)),
+                            w2=w2_mean + 0.1 * jax.random.normal(k3, (m,)),
+                            b2=jnp.float32(0.0))
+
+
+def _mean_output(net, key=jax.random.key(9), n=64):
+  x_BxN = jax.random.uniform(key, (20_000, n), minval=-1.0, maxval=1.0)
+  return float(jnp.mean(apply_target(net, x_BxN)))
+
+
+def test_centring_all_makes_the_output_bias_the_mean_output():
   """Dense random weights (a `kl` draw's pruned units): uncentred, the mean
   output is far from b2; centred, it is b2 up to the approximation's error
   (a few percent per unit)."""
-  n, m = 64, 192
-  k1, k2, k3, kx = jax.random.split(jax.random.key(4), 4)
-  net = hypernet.TargetNet(W1=jax.random.normal(k1, (m, n)),
-                           b1=jax.random.normal(k2, (m,)),
-                           w2=0.1 + 0.1 * jax.random.normal(k3, (m,)),
-                           b2=jnp.float32(0.0))
-  x_BxN = jax.random.uniform(kx, (20_000, n), minval=-1.0, maxval=1.0)
-  offset = abs(float(jnp.mean(apply_target(net, x_BxN))))
+  net = _dense_random_net(jax.random.key(4))
+  offset = abs(_mean_output(net))
   assert offset > 10.0
-  centred = net._replace(
-      b2=hypernet.centred_output_bias(net, (0.0, 1.0 / 3.0)))
-  assert abs(float(jnp.mean(apply_target(centred, x_BxN)))) < 0.05 * offset
+  centred = net._replace(b2=hypernet.centred_output_bias(
+      net, None, "all", (0.0, 1.0 / 3.0)))
+  assert abs(_mean_output(centred)) < 0.05 * offset
+
+
+def test_centring_noise_keeps_the_mean_networks_mean_output():
+  """"noise" takes out only what the draw adds: the drawn network's mean
+  output becomes its mean-weight network's, whatever the draw."""
+  mean_net = _dense_random_net(jax.random.key(4))
+  mean_net = mean_net._replace(W1=0.2 * mean_net.W1)  # a mean of its own
+  target = _mean_output(mean_net)
+  for draw in range(2):
+    eps = _dense_random_net(jax.random.key(10 + draw), w2_mean=0.0)
+    drawn = mean_net._replace(W1=mean_net.W1 + eps.W1,
+                              w2=mean_net.w2 + eps.w2)
+    shifted = _mean_output(drawn)
+    centred = drawn._replace(b2=hypernet.centred_output_bias(
+        drawn, mean_net, "noise", (0.0, 1.0 / 3.0)))
+    assert abs(shifted - target) > 1.0
+    np.testing.assert_allclose(_mean_output(centred), target,
+                               atol=0.05 * abs(shifted - target))
+
+
+def test_centring_none_is_the_generated_network(tiny_config, params):
+  """"none" (the default) leaves the generated bias as it was."""
+  base, _ = _generate(tiny_config, params, jax.random.key(2), 4, -5.0, 8)
+  # A new config, not the first one changed: a FrozenConfigDict keeps its
+  # source's nested dicts, so changing them would change the first jit
+  # key too and return its program.
+  config = tiny_config.copy_and_resolve_references()
+  config.model.centre_output = "noise"
+  noise, _ = _generate(config, params, jax.random.key(2), 4, -5.0, 8)
+  assert tiny_config.regularizer == "kl"
+  chex.assert_trees_all_equal(base._replace(b2=0.0), noise._replace(b2=0.0))
+  assert float(base.b2) != float(noise.b2)

@@ -59,6 +59,7 @@ INVALID = [  # (field, value, words the message must hold)
     ("num_betas", 0, ">= 1"),
     ("regularizer", "l2", "l1, l0, kl"),
     ("model.slot_sign", "pairs", "none, random, paired"),
+    ("model.centre_output", "yes", "none, noise, all"),
     ("train_dims", (), "non-empty"),
     ("train_dims", (3, 0, 4), "integers >= 1"),
     ("train_dims", (3, 4, 4), "distinct"),
