@@ -26,19 +26,26 @@ def _generate_padded(config, params, key, n, log_beta, num_inputs):
       config, params, generator.draw(config, key, num_inputs), n, log_beta)
 
 
+def _frozen(config):
+  """`config` frozen as a jit key of its own. A FrozenConfigDict keeps its
+  source's nested dicts (ml-collections 1.1): frozen from `config` itself,
+  a later change to `config` would change this key too, and jit would
+  return the program compiled before the change."""
+  return ml_collections.FrozenConfigDict(config.copy_and_resolve_references())
+
+
 def _generate(config, params, key, n, log_beta, num_inputs):
   """Jitted `_generate_padded` (eager flax is slow enough to dominate
   tests)."""
   fn = jax.jit(_generate_padded, static_argnums=(0, 5))
-  return fn(ml_collections.FrozenConfigDict(config), params, key,
-            jnp.int32(n), jnp.float32(log_beta), num_inputs)
+  return fn(_frozen(config), params, key, jnp.int32(n),
+            jnp.float32(log_beta), num_inputs)
 
 
 def _from_noise(config, params, noise, n):
   """Jitted `generate_from_noise` at log beta -5."""
   fn = jax.jit(generator.generate_from_noise, static_argnums=0)
-  return fn(ml_collections.FrozenConfigDict(config), params, noise,
-            jnp.int32(n), jnp.float32(-5.0))
+  return fn(_frozen(config), params, noise, jnp.int32(n), jnp.float32(-5.0))
 
 
 @pytest.mark.parametrize("n", [1, 3, 8, 13])
@@ -275,12 +282,8 @@ def test_centring_noise_keeps_the_mean_networks_mean_output():
 def test_centring_none_is_the_generated_network(tiny_config, params):
   """"none" (the default) leaves the generated bias as it was."""
   base, _ = _generate(tiny_config, params, jax.random.key(2), 4, -5.0, 8)
-  # A new config, not the first one changed: a FrozenConfigDict keeps its
-  # source's nested dicts, so changing them would change the first jit
-  # key too and return its program.
-  config = tiny_config.copy_and_resolve_references()
-  config.model.centre_output = "noise"
-  noise, _ = _generate(config, params, jax.random.key(2), 4, -5.0, 8)
+  tiny_config.model.centre_output = "noise"
+  noise, _ = _generate(tiny_config, params, jax.random.key(2), 4, -5.0, 8)
   assert tiny_config.regularizer == "kl"
   chex.assert_trees_all_equal(base._replace(b2=0.0), noise._replace(b2=0.0))
   assert float(base.b2) != float(noise.b2)
