@@ -12,6 +12,7 @@ instead of compiling them again. Workers and launchers inherit all three.
 """
 
 import atexit
+import fcntl
 import os
 import shutil
 import tempfile
@@ -43,7 +44,18 @@ def tiny_config():
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
-  """A finished tiny run directory (40 steps, checkpoints 20 and 40)."""
-  workdir = str(tmp_path_factory.mktemp("tiny_run"))
-  train.train_and_evaluate(tiny.get_config(), workdir)
-  return workdir
+  """A finished tiny run directory (40 steps, checkpoints 20 and 40).
+
+  Trained once per test run: the pytest-xdist workers share it, the first
+  to ask trains it while holding a file lock and the others wait for it.
+  Tests read it; those that change a run change a copy.
+  """
+  root = tmp_path_factory.getbasetemp()
+  if "PYTEST_XDIST_WORKER" in os.environ:
+    root = root.parent  # this run's, shared by its workers
+  workdir = root / "tiny_run"
+  with open(root / "tiny_run.lock", "w") as lock:
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    if not (workdir / "final_eval.csv").exists():
+      train.train_and_evaluate(tiny.get_config(), str(workdir))
+  return str(workdir)
