@@ -17,6 +17,9 @@ def uniform_inputs(key: jax.Array, shape: tuple) -> jax.Array:
   return jax.random.uniform(key, shape, minval=-1.0, maxval=1.0)
 
 
+# One coordinate's mean and variance under `uniform_inputs`.
+UNIFORM_MEAN, UNIFORM_VAR = 0.0, 1.0 / 3.0
+
 TASK = Task(name="l1_norm", function=l1_norm, sample_inputs=uniform_inputs,
-            input_mean=0.0, input_var=1.0 / 3.0,
+            input_mean=UNIFORM_MEAN, input_var=UNIFORM_VAR,
             variance=lambda n: n / 12.0, l1_labels=True)

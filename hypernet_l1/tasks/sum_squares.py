@@ -19,5 +19,6 @@ def sum_squares(x_BxN: jax.Array) -> jax.Array:
 
 TASK = Task(name="sum_squares", function=sum_squares,
                   sample_inputs=l1_norm.uniform_inputs,
-                  input_mean=0.0, input_var=1.0 / 3.0,
+                  input_mean=l1_norm.UNIFORM_MEAN,
+                  input_var=l1_norm.UNIFORM_VAR,
                   variance=lambda n: 4.0 * n / 45.0, l1_labels=False)
