@@ -256,8 +256,9 @@ def centred_output_bias(net: TargetNet, mean_net: TargetNet, centre: str,
 
   Why: under `kl` a draw's noise shifts its mean output by an amount that
   grows with `n` (prior-noise rows have pre-activations of spread
-  `sqrt(n / 3)`), which a bias generated before the draw cannot cancel; far
-  past the trained `n` that shift was most of the error (docs/results.md).
+  `sqrt(n / 3)`), which a bias generated before the draw cannot cancel; at
+  n = 256 it was most of the error at the pudding and convexity betas, not
+  at beta_min (docs/results.md).
   """
   if centre == "none":
     return net.b2

@@ -1,5 +1,5 @@
-"""Shared fixtures: the tiny config and one tiny trained run per session
-(per pytest-xdist worker: each worker is a session).
+"""Shared fixtures: the tiny config and one tiny trained run per test run
+(shared by the pytest-xdist workers, `tiny_run`).
 
 Every test sees 8 CPU devices, so the ensemble sharding is exercised on CPU
 (runs shard their ensemble over as many devices as divide it). LLVM runs
