@@ -10,6 +10,7 @@ import pytest
 from hypernet_l1 import generator
 from hypernet_l1 import hypernet
 from hypernet_l1 import layout
+from hypernet_l1 import tasks
 from hypernet_l1 import train
 from hypernet_l1.noise import draw_noise, first_inputs, permute_inputs
 from hypernet_l1.target import apply_target
@@ -244,8 +245,12 @@ def _dense_random_net(key, n=64, m=192, w2_mean=0.1):
                             b2=jnp.float32(0.0))
 
 
+# The task's inputs, whose moments the centring takes.
+_INPUT_MOMENTS = (tasks.DEFAULT.input_mean, tasks.DEFAULT.input_var)
+
+
 def _mean_output(net, key=jax.random.key(9), n=64):
-  x_BxN = jax.random.uniform(key, (20_000, n), minval=-1.0, maxval=1.0)
+  x_BxN = tasks.DEFAULT.sample_inputs(key, (20_000, n))
   return float(jnp.mean(apply_target(net, x_BxN)))
 
 
@@ -257,7 +262,7 @@ def test_centring_all_makes_the_output_bias_the_mean_output():
   offset = abs(_mean_output(net))
   assert offset > 10.0
   centred = net._replace(b2=hypernet.centred_output_bias(
-      net, None, "all", (0.0, 1.0 / 3.0)))
+      net, None, "all", _INPUT_MOMENTS))
   assert abs(_mean_output(centred)) < 0.05 * offset
 
 
@@ -273,7 +278,7 @@ def test_centring_noise_keeps_the_mean_networks_mean_output():
                               w2=mean_net.w2 + eps.w2)
     shifted = _mean_output(drawn)
     centred = drawn._replace(b2=hypernet.centred_output_bias(
-        drawn, mean_net, "noise", (0.0, 1.0 / 3.0)))
+        drawn, mean_net, "noise", _INPUT_MOMENTS))
     assert abs(shifted - target) > 1.0
     np.testing.assert_allclose(_mean_output(centred), target,
                                atol=0.05 * abs(shifted - target))
