@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from hypernet_l1 import tasks
 from hypernet_l1.target import TargetNet, swish
 
 # max_u 2u / (1 + e^u), at u = 1.2785: the worst per-input undershoot times k.
@@ -59,7 +60,8 @@ def _signs(sign, n: int) -> np.ndarray:
 
 
 def _uniform(n: int, size: int, seed: int = 0) -> np.ndarray:
-  """`x ~ U[-1, 1]^n`, float64, for the least-squares fits below."""
+  """`x ~ U[-1, 1]^n` (`tasks.DEFAULT`'s inputs), float64 from NumPy, for
+  the least-squares fits below."""
   return np.random.default_rng(seed).uniform(-1.0, 1.0, (size, n))
 
 
@@ -146,8 +148,8 @@ def convexity(n: int, key: jax.Array, scale: float = 1.0, bias: float = -1.0,
   k_w, k_x = jax.random.split(key)
   w1_MxN[:width] = scale * np.asarray(jax.random.normal(k_w, (width, n)))
   b1_M[:width] = bias
-  x_PxN = np.asarray(jax.random.uniform(k_x, (n_fit, n), minval=-1.0,
-                                        maxval=1.0), np.float64)
+  x_PxN = np.asarray(tasks.DEFAULT.sample_inputs(k_x, (n_fit, n)),
+                     np.float64)
   a, b2 = _fit_output(swish(x_PxN @ w1_MxN[:width].T + bias),
                       np.abs(x_PxN).sum(1))
   if a <= 0:  # convex ridges correlate positively with the norm

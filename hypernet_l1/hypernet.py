@@ -252,7 +252,8 @@ def mean_output_shift(net: TargetNet, input_moments) -> jax.Array:
 def centred_output_bias(net: TargetNet, mean_net: TargetNet, centre: str,
                         input_moments) -> jax.Array:
   """The output bias of a drawn network `net` under `centre`
-  (`CENTRE_MODES`); `mean_net`: the same network at its mean weights.
+  (`CENTRE_MODES`); `mean_net`: the same network at its mean weights
+  (read by `"noise"` only).
 
   Why: under `kl` a draw's noise shifts its mean output by an amount that
   grows with `n` (prior-noise rows have pre-activations of spread
@@ -295,7 +296,7 @@ def assemble(heads, noise: Noise, n: jax.Array, regularizer: str,
       w2=w2_KxN.reshape(-1),
       b2=b2)
   if centre != "none":
-    mean_net = net._replace(
+    mean_net = None if centre == "all" else net._replace(
         W1=(w1.mean * edge_mask_KxNxN).reshape(net.W1.shape),
         w2=(w2.mean * unit_mask_KxN).reshape(-1))
     net = net._replace(

@@ -7,7 +7,7 @@ import numpy as np
 import optax
 import pytest
 
-from hypernet_l1 import algorithms, analysis, hypernet, labels
+from hypernet_l1 import algorithms, analysis, hypernet, labels, tasks
 from hypernet_l1.target import TargetNet, apply_target
 from hypernet_l1.tasks.l1_norm import l1_norm
 
@@ -374,7 +374,6 @@ def test_output_var_is_over_the_tasks_exact_variance():
 
 def test_classifier_without_the_l1_labels_names_trivial_and_other_only():
   """For another task the L1-norm algorithms do not apply (`tasks`)."""
-  from hypernet_l1 import tasks  # pylint: disable=g-import-not-at-top
   nets = _stack([algorithms.quadratic(8, scale=0.1),
                  algorithms.double_sided(8), algorithms.trivial(8)])
   got = analysis.classify(nets, task=tasks.get("sum_squares"))
@@ -444,7 +443,7 @@ def _train_plain_mlps(n: int, seeds: int, steps: int, lr: float) -> TargetNet:
 
     def step(carry, k):
       net, state = carry
-      x_BxN = jax.random.uniform(k, (256, n), minval=-1.0, maxval=1.0)
+      x_BxN = tasks.DEFAULT.sample_inputs(k, (256, n))
       updates, state = opt.update(jax.grad(loss)(net, x_BxN), state, net)
       return (optax.apply_updates(net, updates), state), None
 

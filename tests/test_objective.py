@@ -15,6 +15,7 @@ from hypernet_l1 import knots
 from hypernet_l1 import labels
 from hypernet_l1 import layout
 from hypernet_l1 import sweep
+from hypernet_l1 import tasks
 from hypernet_l1 import tables
 from hypernet_l1 import train
 from hypernet_l1.target import apply_target
@@ -35,8 +36,8 @@ def test_network_objective_by_hand(tiny_config, task):
   config = ml_collections.FrozenConfigDict(tiny_config)
   params = generator.init_params(config, jax.random.key(3))
   key, n, log_beta = jax.random.key(4), 5, math.log(2e-3)
-  x_BxN = np.asarray(jax.random.uniform(jax.random.key(5), (512, 8),
-                                        minval=-1.0, maxval=1.0))
+  x_BxN = np.asarray(tasks.get(task).sample_inputs(jax.random.key(5),
+                                                  (512, 8)))
   hyper_params = knots.at(config, params, layout.scaled_log_beta(
       config, jnp.float32(log_beta)))
   obj, aux = jax.jit(train.network_objective, static_argnums=0)(
