@@ -249,8 +249,8 @@ def mean_output_shift(net: TargetNet, input_moments) -> jax.Array:
   return jnp.dot(net.w2, mean_swish(z_mean_M, z_var_M))
 
 
-def centred_output_bias(net: TargetNet, mean_net: TargetNet, centre: str,
-                        input_moments) -> jax.Array:
+def centred_output_bias(net: TargetNet, mean_net: TargetNet | None,
+                        centre: str, input_moments) -> jax.Array:
   """The output bias of a drawn network `net` under `centre`
   (`CENTRE_MODES`); `mean_net`: the same network at its mean weights
   (read by `"noise"` only).
