@@ -7,15 +7,15 @@ The default generator with `regularizer = "l0"`: hard-concrete gates whose
 logits are bounded to +-`model.gate_bound` with a count gradient that does
 not vanish there (`complexity.l0`), per-edge-type initial gates, beta over
 [1e-5, 1], no own-edge sign offset, a lead unit and competing units started
-at scale 4 (`model.lead_unit`, `model.compete`), 9,000 steps (6 min 50 s on
-both cores of a slow 2-core VM, where the same config without competing
-units took 6 min 11 s). Measured (seeds 0 and 1, three runs): the front's
-pudding, within 0.1 of the optimal front (`analysis/optimality.csv`) from
-1e-2 to 5.6e-2 in 7 of 12 replicas (without competing units: 2 of 8, two
-seed-0 runs). But past the front's switch to the quadratic (0.058) the
-puddings stay puddings up to 0.29, 0.1 .. 0.46 above the front there, the
-quadratic appears in 2 of 12 replicas (without: 3 of 8), and 3 of 12 are
-double-sided below 0.3 (docs/results.md, "Each measure on its own optimal
+at scale 4 (`model.lead_unit`, `model.compete`), 9,000 steps (6 min 28 s
+and 6 min 50 s on both cores of a slow 2-core VM, where the same config
+without competing units took 6 min 11 s). Measured (seeds 0 and 1, four
+runs): the front's pudding, within 0.1 of the optimal front
+(`analysis/optimality.csv`) from 1e-2 to 5.6e-2 in 10 of 16 replicas
+(without competing units: 2 of 8, two seed-0 runs). But past the front's
+switch to the quadratic (0.058) the puddings stay puddings up to 0.29, 0.1
+.. 0.46 above the front there, the quadratic appears in 2 of 16 replicas
+(without: 3 of 8), and 4 of 16 are double-sided below 0.3 (docs/results.md, "Each measure on its own optimal
 front").
 """
 
