@@ -15,8 +15,8 @@ runs): the front's pudding, within 0.1 of the optimal front
 (without competing units: 2 of 8, two seed-0 runs). But past the front's
 switch to the quadratic (0.058) the puddings stay puddings up to 0.29, 0.1
 .. 0.46 above the front there, the quadratic appears in 2 of 16 replicas
-(without: 3 of 8), and 4 of 16 are double-sided below 0.3 (docs/results.md, "Each measure on its own optimal
-front").
+(without: 3 of 8), and 4 of 16 are double-sided below 0.3
+(docs/results.md, "Each measure on its own optimal front").
 """
 
 from configs import default
