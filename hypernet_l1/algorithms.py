@@ -59,10 +59,10 @@ def _signs(sign, n: int) -> np.ndarray:
   return sign_N
 
 
-def _uniform(n: int, size: int, seed: int = 0) -> np.ndarray:
-  """`x ~ U[-1, 1]^n` (`tasks.DEFAULT`'s inputs), float64 from NumPy, for
-  the least-squares fits below."""
-  return np.random.default_rng(seed).uniform(-1.0, 1.0, (size, n))
+def _inputs(key: jax.Array, n: int, size: int) -> np.ndarray:
+  """`size` draws of `tasks.DEFAULT`'s inputs for `n` inputs, as float64,
+  for the least-squares fits below."""
+  return np.asarray(tasks.DEFAULT.sample_inputs(key, (size, n)), np.float64)
 
 
 def _fit_output(h_PxM: np.ndarray, y_P: np.ndarray) -> tuple[float, float]:
@@ -148,10 +148,9 @@ def convexity(n: int, key: jax.Array, scale: float = 1.0, bias: float = -1.0,
   k_w, k_x = jax.random.split(key)
   w1_MxN[:width] = scale * np.asarray(jax.random.normal(k_w, (width, n)))
   b1_M[:width] = bias
-  x_PxN = np.asarray(tasks.DEFAULT.sample_inputs(k_x, (n_fit, n)),
-                     np.float64)
+  x_PxN = _inputs(k_x, n, n_fit)
   a, b2 = _fit_output(swish(x_PxN @ w1_MxN[:width].T + bias),
-                      np.abs(x_PxN).sum(1))
+                      tasks.DEFAULT.function(x_PxN))
   if a <= 0:  # convex ridges correlate positively with the norm
     raise RuntimeError(f"convexity fit gave a non-positive output scale {a}")
   w2_M[:width] = a
@@ -169,13 +168,13 @@ def _pieces_per_input(n: int, scale: float, bias: float, weak: float, sign,
   idx = np.arange(n)
   w1_MxN[idx, idx] = scale * sign_N
   b1_M[:n] = bias
-  x_PxN = _uniform(n, n_fit)
+  x_PxN = _inputs(jax.random.key(0), n, n_fit)
   pieces_PxN = swish(bias + scale * sign_N * x_PxN)
   if weak:
     w1_MxN[n + idx, idx] = -scale * sign_N
     b1_M[n:2 * n] = bias
     pieces_PxN = pieces_PxN + weak * swish(bias - scale * sign_N * x_PxN)
-  a, b2 = _fit_output(pieces_PxN, np.abs(x_PxN).sum(1))
+  a, b2 = _fit_output(pieces_PxN, tasks.DEFAULT.function(x_PxN))
   w2_M[:n] = a
   if weak:
     w2_M[n:2 * n] = weak * a
@@ -236,8 +235,9 @@ def trivial(n: int, ripple: float = 0.0, seed: int = 0, n_fit: int = 8192,
     rng = np.random.default_rng(seed)
     w1_MxN[:] = rng.standard_normal((m, n))
     w2_M[:] = rng.standard_normal(m)
-    x_PxN = _uniform(n, n_fit, seed + 1)
+    x_PxN = _inputs(jax.random.key(seed + 1), n, n_fit)
     f_P = swish(x_PxN @ w1_MxN.T) @ w2_M
-    w2_M *= ripple * np.sqrt(n / 12.0) / f_P.std()
-    b2 -= float(np.mean(f_P) * ripple * np.sqrt(n / 12.0) / f_P.std())
+    gain = ripple * np.sqrt(float(tasks.DEFAULT.variance(n))) / f_P.std()
+    w2_M *= gain
+    b2 -= float(np.mean(f_P) * gain)
   return _as_net(w1_MxN, b1_M, w2_M, b2)

@@ -57,6 +57,19 @@ def test_network_objective_by_hand(tiny_config, task):
                              rtol=1e-4)
 
 
+@pytest.mark.parametrize("task", ["l1_norm", "sum_squares"])
+def test_task_function_keeps_numpy_float64_and_jax_arrays(task):
+  """`algorithms.py` fits in float64 against the task's own function."""
+  x = np.random.default_rng(0).uniform(-1, 1, (64, 5))
+  by_hand = np.abs(x).sum(1) if task == "l1_norm" else (x ** 2).sum(1)
+  on_numpy = tasks.get(task).function(x)
+  assert isinstance(on_numpy, np.ndarray) and on_numpy.dtype == np.float64
+  np.testing.assert_array_equal(on_numpy, by_hand)
+  on_jax = tasks.get(task).function(jnp.asarray(x, jnp.float32))
+  assert isinstance(on_jax, jax.Array)
+  np.testing.assert_allclose(on_jax, by_hand, rtol=1e-6)
+
+
 def test_inside_the_range_a_step_is_the_unclipped_ones_bit_for_bit(
     tiny_config, monkeypatch):
   """The context and the sign offset read `t` unclipped until they shared

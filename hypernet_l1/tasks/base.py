@@ -7,7 +7,9 @@ import jax
 
 class Task(NamedTuple):
   name: str
-  # y = function(x), what the generated networks learn: `[..., N] -> [...]`.
+  # y = function(x), what the generated networks learn: `[..., N] -> [...]`,
+  # on NumPy and JAX arrays alike (NumPy's float64 stays float64, for the
+  # least-squares fits of `algorithms.py`).
   # Padded input columns are zero and must not change y (every function
   # here is a sum over inputs of g(x_i) with g(0) = 0).
   function: Callable[[jax.Array], jax.Array]

@@ -4,13 +4,12 @@
 """
 
 import jax
-import jax.numpy as jnp
 
 from hypernet_l1.tasks.base import Task
 
 
-def l1_norm(x_BxN: jax.Array) -> jax.Array:
-  return jnp.sum(jnp.abs(x_BxN), axis=-1)
+def l1_norm(x_BxN):
+  return abs(x_BxN).sum(axis=-1)
 
 
 def uniform_inputs(key: jax.Array, shape: tuple) -> jax.Array:

@@ -6,15 +6,12 @@ complexity pressure finds the algorithm the task calls for. `E x^2 = 1/3`,
 `E x^4 = 1/5`, so `var(y) = n (1/5 - 1/9) = 4 n / 45`.
 """
 
-import jax
-import jax.numpy as jnp
-
 from hypernet_l1.tasks.base import Task
 from hypernet_l1.tasks import l1_norm
 
 
-def sum_squares(x_BxN: jax.Array) -> jax.Array:
-  return jnp.sum(x_BxN ** 2, axis=-1)
+def sum_squares(x_BxN):
+  return (x_BxN ** 2).sum(axis=-1)
 
 
 TASK = Task(name="sum_squares", function=sum_squares,
