@@ -64,9 +64,10 @@ def get_config() -> ml_collections.ConfigDict:
   c.model.sign_offset = 1.5
   c.model.sign_offset_slope = 0.0
   c.model.lead_unit = False        # one free unit marked (hypernet.py)
-  c.model.compete = False          # a slot's units compete for shares (hypernet.py)
+  c.model.compete = False          # a slot's units compete (hypernet.py)
   c.model.compete_init = 0.0       # the shares' initial scale (0: all equal)
-  c.model.centre_output = "none"   # "none" | "noise" | "all": b2 from the drawn units (hypernet.py)
+  # b2 from the drawn units (hypernet.py): "none" | "noise" | "all".
+  c.model.centre_output = "none"
   # Generator parameters that vary with beta (hypernet_l1/knots.py): J knots
   # in log beta (1: one parameter set for every beta) and how they combine.
   c.model.num_knots = 4

@@ -145,7 +145,7 @@ def check_config(workdir: str, config: ml_collections.ConfigDict) -> bool:
 
 
 def write_or_check_config(workdir: str, config: ml_collections.ConfigDict):
-  """Writes the config of a new run; refuses to resume a run with another one."""
+  """Writes the config of a new run; refuses to resume one with another."""
   path = os.path.join(workdir, CONFIG_FILE)
   if check_config(workdir, config):
     return

@@ -82,9 +82,9 @@ def l0(heads: WeightHeads, eps, mask, settings: Settings, train: bool):
   logit: the expected count's own gradient, `sigmoid'`, is 5e-4 at logit 6
   and 1e-6 at 13, so gates that the error had opened never felt the count
   again and L0 did not respond to beta (docs/results.md). Otherwise
-  (evaluation, analysis) the gate is `deterministic_gate` and the cost is the exact
-  number of non-zero weights. `B = 0` is the plain hard-concrete: unbounded
-  logits and the expected count's own gradient.
+  (evaluation, analysis) the gate is `deterministic_gate` and the cost is the
+  exact number of non-zero weights. `B = 0` is the plain hard-concrete:
+  unbounded logits and the expected count's own gradient.
   """
   bound = settings.gate_bound
   logit = bounded(heads.gate_logit, bound) if bound else heads.gate_logit

@@ -1,4 +1,4 @@
-"""The optimal front: which hand-built algorithm the objective prefers at each beta.
+"""The optimal front: the hand-built algorithm the objective prefers per beta.
 
 Training minimises `log(FVU + beta C / n)` (`train.objective`), so at every
 beta some algorithm scores best. The front searches the hand-built families

@@ -7,8 +7,8 @@ their own, so that units unlike their siblings (a linear correction unit,
 dense convexity units) can be generated. Every edge weight `W1[(r, a), i]`
 comes from one edge MLP applied to all (unit, input) pairs at once; pooled
 context (masked mean over inputs, the scaled log beta `t`, `8/n`) tells each
-unit about the whole network. All inputs are treated alike, so the distribution of generated
-networks is symmetric under permuting inputs.
+unit about the whole network. All inputs are treated alike, so the
+distribution of generated networks is symmetric under permuting inputs.
 """
 
 import math

@@ -20,7 +20,7 @@ class Noise(NamedTuple):
   """One network's randomness, padded to `N` inputs."""
   input_code_NxC: jax.Array   # the random identity of input i
   unit_code_KxNxC: jax.Array  # own code of unit (slot r, index a)
-  slot_sign_KxN: jax.Array    # +-1 per unit: symmetry breaking drawn from the key
+  slot_sign_KxN: jax.Array    # +-1 per unit: symmetry breaking from the key
   eps_w1_KxNxN: jax.Array     # standard normal per edge (unit (r, a), input i)
   eps_w2_KxN: jax.Array       # standard normal per output weight
 

@@ -57,8 +57,8 @@ def write_analysis(workdir: str, n: int = 16, seeds: int = 8,
   those dims and the same betas at the last step analysed
   (`phase_map.py`): `phase_map.csv` (one row per network, with its order
   parameters), `phase_map_boundaries.csv` (each replica's boundaries per n,
-  and the front's) and `phase_map.png`. An earlier analysis's optional outputs are
-  removed first.
+  and the front's) and `phase_map.png`. An earlier analysis's optional
+  outputs are removed first.
   Returns the summary that it prints. Its arguments are checked where they
   enter the library (`phases.analyze_run`: `arguments.UsageError`).
   """

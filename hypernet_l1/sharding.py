@@ -54,7 +54,7 @@ def ensemble_mesh(ensemble_size: int, devices=None) -> Mesh:
 
 
 def ensemble_shardings(tree, mesh: Mesh):
-  """Leaves with a leading `E` axis are split over "ensemble"; scalars replicate."""
+  """Leaves with a leading `E` axis split over "ensemble"; scalars replicate."""
   def spec(leaf):
     return NamedSharding(mesh, P("ensemble") if np.ndim(leaf) >= 1 else P())
   return jax.tree.map(spec, tree)

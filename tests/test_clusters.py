@@ -1,4 +1,4 @@
-"""Discovery: unnamed networks of different kinds fall into separate clusters."""
+"""Discovery: unnamed networks of different kinds land in separate clusters."""
 
 import jax
 import numpy as np
@@ -44,7 +44,8 @@ def _records(nets_by_kind, per_kind=12):
   stack = TargetNet(*(np.stack(leaves) for leaves in zip(*nets)))
   params = analysis.order_parameters(stack)
   labels = analysis.classify(stack)
-  records = [{"step": 1, "dim": N, "hidden": stack.W1.shape[1], "beta": 1e-3 * (1 + i % 3), "seed": i,
+  records = [{"step": 1, "dim": N, "hidden": stack.W1.shape[1],
+              "beta": 1e-3 * (1 + i % 3), "seed": i,
               "member": 0, "label": str(labels[i]),
               "fvu": float(params["fvu"][i]), "complexity": 1.0,
               **{k: float(params[k][i]) for k in phases.ORDER_KEYS}}

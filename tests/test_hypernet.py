@@ -106,7 +106,7 @@ def test_permuting_the_draw_permutes_the_function(tiny_config, params,
   np.testing.assert_allclose(apply_target(net_p, x[:, perm]),
                              apply_target(net, x), rtol=1e-4, atol=1e-4)
   np.testing.assert_allclose(cost_p, cost, rtol=1e-4)
-  # And it is not trivially symmetric: the draw does depend on the inputs' codes.
+  # And it is not trivially symmetric: the draw depends on the inputs' codes.
   other, _ = _from_noise(tiny_config, params, draw_noise(
       jax.random.key(8), n, tiny_config.hidden_per_input,
       tiny_config.model.code_dim), n)

@@ -79,7 +79,7 @@ def test_checkpoint_round_trip_is_exact(tiny_config, tmp_path):
 @pytest.mark.slow
 def test_resumed_run_ends_with_the_same_parameters(tiny_run, tiny_config,
                                                    tmp_path):
-  """Stop after the first checkpoint (step 20), resume, and compare at step 40."""
+  """Stop after the first checkpoint (step 20), resume, compare at step 40."""
   workdir = str(tmp_path)
   train.train_and_evaluate(tiny_config, workdir)  # writes 20 and 40
   ckpt = checkpointing.Checkpointer(workdir)
@@ -122,8 +122,8 @@ def test_run_saved_on_two_devices_opens_on_one(tiny_run):
   env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=1"}
   subprocess.run([sys.executable, "-c", code, out], env=env, check=True,
                  timeout=120)
-  np.testing.assert_array_equal(
-      np.load(out), np.asarray(jax.tree.leaves(hl1.load_run(tiny_run).params())[0]))
+  first_leaf = jax.tree.leaves(hl1.load_run(tiny_run).params())[0]
+  np.testing.assert_array_equal(np.load(out), np.asarray(first_leaf))
 
 
 def _process_wide():
