@@ -30,6 +30,12 @@ def get_config() -> ml_collections.ConfigDict:
   c.num_betas = 8                  # grid mode: members per seed, log-spaced
   c.beta_ramp_fraction = 0.0       # the beta range opens over this share
   c.beta_ramp_direction = "up"     # "up": from beta_min | "down": from beta_max
+  # The beta anneal (layout.loss_log_beta_floor): a network's loss prices
+  # complexity at no less than a floor that falls from beta_anneal_from
+  # (0: off) to beta_min between these shares of the steps.
+  c.beta_anneal_from = 0.0
+  c.beta_anneal_start = 0.2
+  c.beta_anneal_end = 0.9
   c.train_dims = tuple(d for d in range(4, 25) if d not in HELDOUT_INTERIOR)
   c.heldout_dims = HELDOUT_INTERIOR + (32, 48)
   c.dim_buckets = (8, 16, 24)      # padded sizes, each compiled once

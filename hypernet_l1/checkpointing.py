@@ -58,6 +58,9 @@ def config_to_json(config: ml_collections.ConfigDict) -> str:
 _ADDED_FIELDS = {
     "task": "l1_norm",
     "beta_ramp_direction": "up",
+    "beta_anneal_from": 0.0,
+    "beta_anneal_start": 0.2,
+    "beta_anneal_end": 0.9,
     "checkpoint_minutes": 0.0,
     "model.gate_bound": 0.0,
     "model.sign_offset": 0.0,

@@ -96,6 +96,16 @@ def problems(config) -> list[str]:
   for field in _FINITE:
     if not _is_real(_get(config, field)):
       bad(field, "a finite number")
+  anneal_from = config.beta_anneal_from
+  if not (_is_real(anneal_from) and (anneal_from == 0 or not all(
+      map(_is_real, (config.beta_min, config.beta_max)))
+      or config.beta_min < anneal_from <= config.beta_max)):
+    bad("beta_anneal_from", "0 (off) or a beta in (beta_min, beta_max]")
+  if not (_is_real(config.beta_anneal_start)
+          and _is_real(config.beta_anneal_end)
+          and 0 <= config.beta_anneal_start < config.beta_anneal_end <= 1):
+    bad("beta_anneal_start", "a share of the steps in [0, 1) below "
+        "beta_anneal_end (at most 1)")
   if config.beta_ramp_direction not in layout.RAMP_DIRECTIONS:
     bad("beta_ramp_direction", f"one of {', '.join(layout.RAMP_DIRECTIONS)}")
   if config.task not in tasks.TASKS:

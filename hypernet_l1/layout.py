@@ -12,7 +12,9 @@ table and `evaluate_dims`, `eval.num_betas`) and `analysis_betas` (phase
 analysis, `ANALYSIS_NUM_BETAS`). A grid-mode run is evaluated at its
 training grid for every purpose. The range itself: `log_beta_bounds`, the
 part of it a training step draws from (`open_log_beta_range`, the beta
-ramp) and the scaled log beta `t` the generator reads (`scaled_log_beta`).
+ramp), the floor a step's loss prices complexity at (`loss_log_beta_floor`,
+the beta anneal) and the scaled log beta `t` the generator reads
+(`scaled_log_beta`).
 """
 
 import math
@@ -72,6 +74,30 @@ def open_log_beta_range(config, step) -> tuple[jnp.ndarray, jnp.ndarray]:
   if config.beta_ramp_direction == "down":
     return hi - opened, jnp.asarray(hi)
   return jnp.asarray(lo), lo + opened
+
+
+def loss_log_beta_floor(config, step) -> jnp.ndarray:
+  """The log beta below which a network's loss prices complexity at training
+  `step` (`train.network_objective`): the beta anneal.
+
+  `-inf` (no floor) when `beta_anneal_from` is 0 and before
+  `beta_anneal_start` of the steps; from there it falls log-linearly from
+  `beta_anneal_from` to `beta_min`, reached at `beta_anneal_end`. The
+  generator still reads each network's own beta, so a network below the
+  floor first learns, under its own beta, the structure the objective
+  prefers at the floor, and keeps it as the floor falls past it. Why: under
+  `l1` the pudding's shared correction concentrates into one unit at a rate
+  that falls with beta, too slowly below 1e-2 for a run's steps
+  (docs/results.md, "The `l1` low band is slow, not stuck").
+  """
+  if config.beta_anneal_from == 0:
+    return jnp.asarray(-jnp.inf)
+  start = config.beta_anneal_start * config.num_steps
+  end = config.beta_anneal_end * config.num_steps
+  done = jnp.clip((step - start) / max(end - start, 1.0), 0.0, 1.0)
+  floor = (math.log(config.beta_anneal_from) * (1.0 - done)
+           + math.log(config.beta_min) * done)
+  return jnp.where(step >= start, floor, -jnp.inf)
 
 
 def log_spaced(config, num: int) -> np.ndarray:

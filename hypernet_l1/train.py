@@ -91,9 +91,11 @@ def objective(fvu, complexity_per_dim, log_beta):
   return jnp.log(fvu + jnp.exp(log_beta) * complexity_per_dim)
 
 
-def network_objective(config, hyper_params, key, n, log_beta, x_BxN):
+def network_objective(config, hyper_params, key, n, log_beta, x_BxN,
+                      log_beta_floor=-jnp.inf):
   """`objective` of one fresh draw on the inputs `x_BxN`, from `HyperNet`'s
-  parameters at the network's beta (`knots.at`).
+  parameters at the network's beta (`knots.at`), with complexity priced at
+  no less than `log_beta_floor` (`layout.loss_log_beta_floor`).
 
   `x_BxN` is drawn for the whole padding bucket; only its first `n` columns
   reach the network (padded columns of `W1` are exactly zero) and the
@@ -108,8 +110,9 @@ def network_objective(config, hyper_params, key, n, log_beta, x_BxN):
   y_B = task.function(x_BxN * (jnp.arange(num_inputs) < n))
   fvu = evaluation.fvu(apply_target(net, x_BxN), y_B, task, n)
   cost_per_dim = cost / n
-  return objective(fvu, cost_per_dim, log_beta), {"fvu": fvu,
-                                                  "complexity": cost_per_dim}
+  loss_log_beta = jnp.maximum(log_beta, log_beta_floor)
+  return objective(fvu, cost_per_dim, loss_log_beta), {
+      "fvu": fvu, "complexity": cost_per_dim}
 
 
 def bucket_draws(config, key, member_log_beta, step) -> list[tuple]:
@@ -159,10 +162,12 @@ def member_loss(config, params, key, member_log_beta, step):
   else:
     sets, set_axis = [params["rows"][0]] * len(draws), None
   one = generator.param_shapes(config)
+  log_beta_floor = layout.loss_log_beta_floor(config, step)
   objectives, fvus, costs = [], [], []
   for (keys_G, n_G, log_beta_G, x_BxN), rows in zip(draws, sets):
     obj_G, aux = jax.vmap(
-        lambda h, k, n, lb: network_objective(config, h, k, n, lb, x_BxN),
+        lambda h, k, n, lb: network_objective(config, h, k, n, lb, x_BxN,
+                                              log_beta_floor),
         in_axes=(set_axis, 0, 0, 0))(knots.unravel(one, rows), keys_G, n_G,
                                      log_beta_G)
     objectives.append(obj_G)

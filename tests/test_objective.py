@@ -104,6 +104,41 @@ def test_beta_ramp_opens_the_range_from_either_end(tiny_config):
   np.testing.assert_allclose(ranges()[0], (lo, hi), rtol=1e-6)
 
 
+def test_beta_anneal_floor_falls_from_its_beta_to_beta_min(tiny_config):
+  tiny_config.num_steps = 100
+  tiny_config.beta_anneal_start, tiny_config.beta_anneal_end = 0.2, 0.6
+  floor = lambda: [float(layout.loss_log_beta_floor(tiny_config, step))
+                   for step in (0, 19, 20, 40, 60, 99)]
+  assert floor() == [-np.inf] * 6  # off: beta_anneal_from = 0
+  tiny_config.beta_anneal_from = 1e-3
+  top, lo = math.log(1e-3), math.log(tiny_config.beta_min)
+  np.testing.assert_allclose(
+      floor(), [-np.inf, -np.inf, top, (top + lo) / 2, lo, lo], rtol=1e-6)
+
+
+def test_network_objective_prices_complexity_at_the_floor(tiny_config):
+  """Below the floor the loss is `log(FVU + floor C / n)` of the same
+  network (the generator still reads its own beta); above it, the floor
+  changes nothing, bit for bit."""
+  config = ml_collections.FrozenConfigDict(tiny_config)
+  params = generator.init_params(config, jax.random.key(3))
+  log_beta = jnp.float32(math.log(1e-5))
+  hyper_params = knots.at(config, params,
+                          layout.scaled_log_beta(config, log_beta))
+  x_BxN = tasks.DEFAULT.sample_inputs(jax.random.key(5), (256, 8))
+  objective = jax.jit(train.network_objective, static_argnums=0)
+  args = (config, hyper_params, jax.random.key(4), jnp.int32(5), log_beta,
+          x_BxN)
+  plain, aux = objective(*args)
+  floored, floored_aux = objective(*args, jnp.float32(math.log(1e-2)))
+  chex.assert_trees_all_equal(aux, floored_aux)
+  np.testing.assert_allclose(
+      floored, np.log(aux["fvu"] + 1e-2 * aux["complexity"]), rtol=1e-5)
+  assert float(floored) > float(plain)
+  below, _ = objective(*args, jnp.float32(math.log(1e-7)))
+  chex.assert_trees_all_equal(below, plain)
+
+
 def test_final_table_is_the_median_and_majority_of_the_sweep(tiny_run):
   run = hl1.load_run(tiny_run)
   config, params = run.frozen_config, run.params()

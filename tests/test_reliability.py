@@ -86,6 +86,8 @@ INVALID = [  # (field, value, words the message must hold)
     ("task", "l2_norm", "l1_norm, sum_squares"),
     ("beta_ramp_fraction", 1.5, "[0, 1]"),
     ("beta_ramp_fraction", -0.1, "[0, 1]"),
+    ("beta_anneal_from", 1.0, "(beta_min, beta_max]"),
+    ("beta_anneal_start", 0.95, "below beta_anneal_end"),
     ("model.prior_scale", 0.0, "> 0"),
     ("eval.n", 0, ">= 1"),
 ]
