@@ -270,7 +270,8 @@ def test_every_bucket_gets_its_own_networks_parameters(tiny_config,
   assert len(config.dim_buckets) > 1
   state = _distinct_knots(generator.init_params(config, jax.random.key(6)),
                           jax.random.key(16), scale=0.1)
-  def reads_parameters_and_beta(config, hyper_params, key, n, log_beta, x):
+  def reads_parameters_and_beta(config, hyper_params, key, n, log_beta, x,
+                                log_beta_floor=None):
     obj = log_beta * sum(jnp.sum(jnp.sin(a))
                          for a in jax.tree.leaves(hyper_params))
     return obj, {"fvu": obj, "complexity": obj}
