@@ -108,6 +108,10 @@ def _upgrade(saved: dict) -> dict:
   if "init_gate" not in model:
     logit = model.pop("init_gate_logit", 3.0)
     model["init_gate"] = {k: logit for k in ("own", "off", "free", "w2")}
+  if isinstance(model["centre_output"], bool):
+    # It was a switch before its modes (`hypernet.CENTRE_MODES`): on was
+    # what "all" does.
+    model["centre_output"] = "all" if model["centre_output"] else "none"
   return saved
 
 

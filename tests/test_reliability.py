@@ -93,6 +93,19 @@ INVALID = [  # (field, value, words the message must hold)
 ]
 
 
+@pytest.mark.parametrize("switch, mode", [(False, "none"), (True, "all")])
+def test_a_run_with_the_centre_output_switch_reads_as_its_mode(
+    tiny_config, tmp_path, switch, mode):
+  """`model.centre_output` was a switch before it had modes; a run written
+  then reads with the mode that switch meant."""
+  saved = json.loads(checkpointing.config_to_json(tiny_config))
+  saved["model"]["centre_output"] = switch
+  (tmp_path / checkpointing.CONFIG_FILE).write_text(json.dumps(saved))
+  config = checkpointing.read_config(str(tmp_path))
+  assert config.model.centre_output == mode
+  assert not config_validation.problems(config)
+
+
 def _set(config, field, value):
   *parents, leaf = field.split(".")
   for part in parents:
