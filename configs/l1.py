@@ -12,7 +12,8 @@ from 20% of the steps every network below a floor falling from 0.1 to
 beta_min (at 90%) is trained as if at the floor, so the correction
 concentrates where that is fast and the low-beta networks inherit it
 (`beta_anneal_from`, layout.loss_log_beta_floor). 9,000 steps: 6 min 1 s
-and 6 min 5 s wall on both cores of a 2-core CPU VM (over the 5 minutes issue 27 asks).
+and 6 min 5 s wall on both cores of a 2-core CPU VM (over the 5 minutes
+issue 27 asks).
 Measured (docs/results.md, "The beta anneal"; seeds 0 and 1, on one core
 and on both): 14 of 16 replicas within 0.11 of the optimal front
 (`analysis/optimality.csv`) at every beta from 1e-3 to 3 (seed 1 on both
