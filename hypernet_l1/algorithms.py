@@ -212,8 +212,9 @@ def lopsided(n: int, scale: float = LOPSIDED_SCALE,
   1/16); for a weight `k` the best bias gives FVU 0.18 at `k = 1.5`, 0.44 at
   `k = 3` and 0.55 at `k = 4`, so a large own-edge weight holds one unit
   short of the quadratic. Defaults: the strong units of trained `l0` nets
-  (`docs/results.md`, "The lopsided algorithm"); `a` and `c` are the
-  least-squares fit. Not in the paper.
+  (`docs/results.md`, "`l1` and `l0` on the default generator"); `a` and
+  `c` are the least-squares fit. Not in the paper, and never on the `l1` or
+  `l0` front (`front.py`): where training finds it, it is stuck.
   """
   if _width(n, m) < 2 * n:
     raise ValueError(f"lopsided needs m >= 2n, got m={m}, n={n}")

@@ -37,7 +37,7 @@ REGISTRY = (
           "one even unit per input at swish's minimum: c + a sum x_i^2"),
     Label("lopsided", "#bcbd22", "L", "h", True, "lopsided",
           "relu pieces on every input, one side weak or missing, and no "
-          "correction"),
+          "correction: never on the l1 or l0 front, a stuck state"),
     Label("trivial", "#17becf", "T", "*", False, "trivial",
           "the output barely moves (a constant network)"),
     Label("other", "#8c8c8c", "oth", "X", False, "other",

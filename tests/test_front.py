@@ -5,6 +5,7 @@ import ml_collections
 import numpy as np
 import pytest
 
+from hypernet_l1 import algorithms
 from hypernet_l1 import evaluation
 from hypernet_l1 import front
 from hypernet_l1 import optimality
@@ -70,6 +71,21 @@ def test_l1_front_never_prefers_double_sided():
   families = {row["family"] for row in front.scan(
       "l1", np.geomspace(1e-6, 3.0, 25), N, floor=1e-3)}
   assert families == {"pudding", "trivial"}
+
+
+@pytest.mark.parametrize("measure", ["l1", "l0"])
+def test_lopsided_is_never_on_the_front(measure):
+  """A named label the objective never prefers names a stuck state: every
+  hand-built `lopsided` form (a half-rectifier, the trained units, a weak
+  pair) scores a higher J than the front at every beta, even with the
+  front's accuracy floored at the issue's 5e-3 cap."""
+  betas = np.geomspace(1e-5, 3.0, 15)
+  front_j = np.array([front.best(measure, b, N, floor=5e-3).objective(
+      b, floor=5e-3) for b in betas])
+  for net in (algorithms.lopsided(N), algorithms.lopsided(N, weak=0.1),
+              algorithms.lopsided(N, scale=8.0, bias=0.0)):
+    fvu, cost = _scored(net, measure, N)
+    assert np.all(fvu + betas * cost > front_j), (fvu, cost)
 
 
 def _records(fvu, complexity, betas, label):
