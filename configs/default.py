@@ -73,7 +73,9 @@ def get_config() -> ml_collections.ConfigDict:
   c.model.compete = False          # a slot's units compete (hypernet.py)
   c.model.compete_init = 0.0       # the shares' initial scale (0: all equal)
   # b2 from the drawn units (hypernet.py): "none" | "noise" | "all".
-  c.model.centre_output = "none"
+  # "noise": a draw's noise no longer moves its mean output, which carries
+  # every beta far past the trained n (docs/results.md, "The phase map").
+  c.model.centre_output = "noise"
   # Generator parameters that vary with beta (hypernet_l1/knots.py): J knots
   # in log beta (1: one parameter set for every beta) and how they combine.
   c.model.num_knots = 4

@@ -231,8 +231,11 @@ def mean_swish(mean, var):
 # `model.centre_output`: how the output bias is set from the drawn network.
 # "none": as generated; "all": centred on the drawn units, so the network's
 # mean output is the generated bias; "noise": only the shift the draw's
-# noise makes to the mean output is taken out (the mean-weight network's
-# mean output is kept). docs/results.md, "The phase map over n and beta".
+# noise makes to the mean output is taken out (the mean output of the same
+# network drawn without noise is kept: its mean weights under kl, its test
+# gates under l0, itself under l1, which has no noise). The default: it
+# carries every beta far past the trained n (docs/results.md, "The phase map
+# over n and beta").
 CENTRE_MODES = ("none", "noise", "all")
 
 
@@ -252,7 +255,7 @@ def mean_output_shift(net: TargetNet, input_moments) -> jax.Array:
 def centred_output_bias(net: TargetNet, mean_net: TargetNet | None,
                         centre: str, input_moments) -> jax.Array:
   """The output bias of a drawn network `net` under `centre`
-  (`CENTRE_MODES`); `mean_net`: the same network at its mean weights
+  (`CENTRE_MODES`); `mean_net`: the same network drawn without noise
   (read by `"noise"` only).
 
   Why: under `kl` a draw's noise shifts its mean output by an amount that
@@ -296,9 +299,14 @@ def assemble(heads, noise: Noise, n: jax.Array, regularizer: str,
       w2=w2_KxN.reshape(-1),
       b2=b2)
   if centre != "none":
-    mean_net = None if centre == "all" else net._replace(
-        W1=(w1.mean * edge_mask_KxNxN).reshape(net.W1.shape),
-        w2=(w2.mean * unit_mask_KxN).reshape(-1))
+    mean_net = None
+    if centre == "noise":  # the network without the draw's noise
+      quiet = lambda heads, eps, mask: draw(heads, jnp.zeros_like(eps), mask,
+                                            settings, False)[0]
+      mean_net = net._replace(
+          W1=quiet(w1, noise.eps_w1_KxNxN, edge_mask_KxNxN).reshape(
+              net.W1.shape),
+          w2=quiet(w2, noise.eps_w2_KxN, unit_mask_KxN).reshape(-1))
     net = net._replace(
         b2=centred_output_bias(net, mean_net, centre, input_moments))
   return net, cost1 + cost2

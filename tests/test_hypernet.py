@@ -284,11 +284,19 @@ def test_centring_noise_keeps_the_mean_networks_mean_output():
                                atol=0.05 * abs(shifted - target))
 
 
-def test_centring_none_is_the_generated_network(tiny_config, params):
-  """"none" (the default) leaves the generated bias as it was."""
+@pytest.mark.parametrize("regularizer", ["l1", "l0", "kl"])
+def test_centring_the_noise_moves_only_a_noisy_draw(tiny_config, params,
+                                                    regularizer):
+  """"none" leaves the generated bias as it was; "noise" (the default)
+  changes only the bias, and only where the draw has noise: a `kl` draw,
+  not `l1` (no noise) or an evaluation draw of `l0` (its test gates)."""
+  tiny_config.regularizer = regularizer
+  tiny_config.model.centre_output = "none"
   base, _ = _generate(tiny_config, params, jax.random.key(2), 4, -5.0, 8)
   tiny_config.model.centre_output = "noise"
   noise, _ = _generate(tiny_config, params, jax.random.key(2), 4, -5.0, 8)
-  assert tiny_config.regularizer == "kl"
   chex.assert_trees_all_equal(base._replace(b2=0.0), noise._replace(b2=0.0))
-  assert float(base.b2) != float(noise.b2)
+  if regularizer == "kl":
+    assert float(base.b2) != float(noise.b2)
+  else:
+    assert float(base.b2) == float(noise.b2)
