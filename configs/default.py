@@ -7,8 +7,9 @@ Trains 4 independent replicas in one compiled step. Each is one hypernetwork
 for n in 4..24 whose parameters vary with log beta (a shared base plus 4
 hat-function deltas, `hypernet_l1/knots.py`), with beta sampled
 log-uniformly per generated network over [2e-6, 4e-2], `kl` complexity and
-a learnable own-edge sign offset, 4,500 steps. Measured: all 4 replicas go
-double-sided -> pudding -> convexity along beta (seeds 0 and 1), FVU 3.1e-3
+a learnable own-edge sign offset, the output bias centred on each draw's
+noise (`model.centre_output`), 4,500 steps. Measured: all 4 replicas go
+double-sided -> pudding -> convexity along beta (seeds 0 and 1), FVU 3.0e-3
 at beta_min (docs/results.md, "One generator for every beta"); the time on
 a 2-core CPU is in the README's configs table.
 """
