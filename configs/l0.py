@@ -33,7 +33,4 @@ def get_config():
   c.model.compete = True
   c.model.compete_init = 4.0
   c.num_steps = 9000
-  # Measured so: "noise" would take out the shift its sampled gates make to
-  # the mean output in training (at evaluation it changes nothing).
-  c.model.centre_output = "none"
   return c

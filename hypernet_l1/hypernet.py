@@ -233,9 +233,8 @@ def mean_swish(mean, var):
 # mean output is the generated bias; "noise": only the shift the draw's
 # noise makes to the mean output is taken out (the mean output of the same
 # network drawn without noise is kept: its mean weights under kl, its test
-# gates under l0, itself under l1, which has no noise). The default: it
-# carries every beta far past the trained n (docs/results.md, "The phase map
-# over n and beta").
+# gates under l0, itself under l1, which has no noise). docs/results.md,
+# "The phase map over n and beta".
 CENTRE_MODES = ("none", "noise", "all")
 
 

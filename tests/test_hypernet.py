@@ -287,7 +287,7 @@ def test_centring_noise_keeps_the_mean_networks_mean_output():
 @pytest.mark.parametrize("regularizer", ["l1", "l0", "kl"])
 def test_centring_the_noise_moves_only_a_noisy_draw(tiny_config, params,
                                                     regularizer):
-  """"none" leaves the generated bias as it was; "noise" (the default)
+  """"none" (the default) leaves the generated bias as it was; "noise"
   changes only the bias, and only where the draw has noise: a `kl` draw,
   not `l1` (no noise) or an evaluation draw of `l0` (its test gates)."""
   tiny_config.regularizer = regularizer
