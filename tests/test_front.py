@@ -80,8 +80,8 @@ def test_lopsided_is_never_on_the_front(measure):
   pair) scores a higher J than the front at every beta, even with the
   front's accuracy floored at the issue's 5e-3 cap."""
   betas = np.geomspace(1e-5, 3.0, 15)
-  front_j = np.array([front.best(measure, b, N, floor=5e-3).objective(
-      b, floor=5e-3) for b in betas])
+  front_j = np.array([row["objective"] for row in front.scan(
+      measure, betas, N, floor=5e-3)])
   for net in (algorithms.lopsided(N), algorithms.lopsided(N, weak=0.1),
               algorithms.lopsided(N, scale=8.0, bias=0.0)):
     fvu, cost = _scored(net, measure, N)
