@@ -16,7 +16,8 @@ and 4 min 2 s wall on both cores of a 2-core CPU VM.
 Measured (docs/results.md, "The beta anneal"; seeds 0 and 1, on one core
 and on both): in every run at least 3 of 4 replicas within 0.15 of the
 optimal front (`analysis/optimality.csv`) at every beta from 1e-3 to 3, 14
-of 16 over the four (the others 0.17 and 0.25 off near 1e-3); pudding ->
+of 16 over the four (the others 0.17 and 0.25 off near 1e-3); seeds 2 and
+3 (one core) 1 and 3 of 4, 18 of 24 over the six runs; pudding ->
 trivial where the front has it (between 0.2 and 0.32; the front: 0.27);
 without the anneal 0 of 8, 0.2 .. 0.35 off between 1e-3 and 2e-2. FVU at
 beta_min 2.3e-3 .. 5.2e-3 (9,000 steps: 1.8e-3 .. 2.9e-3, over 6 minutes;
