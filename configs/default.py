@@ -73,8 +73,9 @@ def get_config() -> ml_collections.ConfigDict:
   c.model.compete = False          # a slot's units compete (hypernet.py)
   c.model.compete_init = 0.0       # the shares' initial scale (0: all equal)
   # b2 from the drawn units (hypernet.py): "none" | "noise" | "all".
-  # "noise" carries every beta further past the trained n but makes the step
-  # 1.22-1.29x slower (docs/results.md, "The phase map over n and beta").
+  # "noise" carries every beta further past the trained n (docs/results.md,
+  # "The phase map over n and beta") at 0.90-1.04x the step's time
+  # (benchmarks/README.md).
   c.model.centre_output = "none"
   # Generator parameters that vary with beta (hypernet_l1/knots.py): J knots
   # in log beta (1: one parameter set for every beta) and how they combine.
