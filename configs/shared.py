@@ -21,4 +21,5 @@ def get_config():
   c.beta_min = 1e-6
   c.beta_max = 0.1
   c.beta_ramp_fraction = 0.3
+  c.model.centre_output = "none"  # as measured
   return c

@@ -245,7 +245,7 @@ def test_launcher_writes_its_files_and_csv_rows(tiny_run, tmp_path):
   assert {r["heldout"] for r in map_rows if r["dim"] in ("5", "12")} == {
       "True"}
   assert all(r["label"] and r["evenness"] for r in map_rows)
-  assert "at beta 2.0e-06, per n" in summary
+  assert f"at beta {run.config.beta_min:.1e}, per n" in summary
 
 
 def test_reanalysis_leaves_no_stale_optional_output(tiny_run, tmp_path,

@@ -54,7 +54,7 @@ INVALID = [  # (field, value, words the message must hold)
     ("beta_min", -1.0, "> 0"),
     ("beta_min", 0.0, "> 0"),
     ("beta_max", -1e-3, "> 0"),
-    ("beta_max", 1e-6, "beta_min must be < beta_max"),  # beta_min is 1e-6
+    ("beta_max", 1e-7, "beta_min must be < beta_max"),  # below beta_min
     ("beta_mode", "grd", "sampled, grid"),
     ("num_betas", 0, ">= 1"),
     ("regularizer", "l2", "l1, l0, kl"),
