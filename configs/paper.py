@@ -4,12 +4,12 @@ r"""The paper's scale: the default generator with 33 replicas.
   python -m launch.analyze --workdir=runs/paper
 
 `configs/default.py` (one beta-conditioned generator per replica, kl, own-edge
-sign offset 1.5, [2e-6, 4e-2]) with 34 replicas: the paper's 33 seeds, made
-even so the ensemble splits over 2 devices. The ensemble axis is sharded over
-all devices (GPU/TPU, or several hosts with `--distributed`; use
-`--config.member_chunk=0` on accelerators). Measured: 21 min 32 s on an
-idle 2-core CPU (2026-12-06), 29 of 34 replicas double-sided -> pudding ->
-convexity, FVU 2.9e-3 at beta_min
+sign offset 1.5, [5e-7, 4e-2], the output bias centred on the draw's noise)
+with 34 replicas: the paper's 33 seeds, made even so the ensemble splits over
+2 devices. The ensemble axis is sharded over all devices (GPU/TPU, or several
+hosts with `--distributed`; use `--config.member_chunk=0` on accelerators).
+Measured: 24 min 54 s on an idle 2-core CPU (2026-12-07), 28 of 34
+replicas double-sided -> pudding -> convexity, FVU 2.9e-3 at beta_min
 (docs/results.md, "The paper's scale: 34 replicas", beside the grid-mode
 control).
 """
