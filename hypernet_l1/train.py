@@ -91,11 +91,12 @@ def objective(fvu, complexity_per_dim, log_beta):
   return jnp.log(fvu + jnp.exp(log_beta) * complexity_per_dim)
 
 
-def network_objective(config, hyper_params, key, n, log_beta, x_BxN,
+def network_objective(config, hyper_params, noise, n, log_beta, x_BxN,
                       log_beta_floor=-jnp.inf):
-  """`objective` of one fresh draw on the inputs `x_BxN`, from `HyperNet`'s
-  parameters at the network's beta (`knots.at`), with complexity priced at
-  no less than `log_beta_floor` (`layout.loss_log_beta_floor`).
+  """`objective` of the network drawn with `noise` (`generator.draw`, its
+  training draw) on the inputs `x_BxN`, from `HyperNet`'s parameters at the
+  network's beta (`knots.at`), with complexity priced at no less than
+  `log_beta_floor` (`layout.loss_log_beta_floor`).
 
   `x_BxN` is drawn for the whole padding bucket; only its first `n` columns
   reach the network (padded columns of `W1` are exactly zero) and the
@@ -105,8 +106,8 @@ def network_objective(config, hyper_params, key, n, log_beta, x_BxN,
   task = tasks.get(config.task)
   num_inputs = x_BxN.shape[-1]
   net, cost = generator.generate_with(
-      config, hyper_params, generator.draw(config, key, num_inputs, train=True),
-      n, layout.scaled_log_beta(config, log_beta), train=True)
+      config, hyper_params, noise, n, layout.scaled_log_beta(config, log_beta),
+      train=True)
   y_B = task.function(x_BxN * (jnp.arange(num_inputs) < n))
   fvu = evaluation.fvu(apply_target(net, x_BxN), y_B, task, n)
   cost_per_dim = cost / n
@@ -116,12 +117,18 @@ def network_objective(config, hyper_params, key, n, log_beta, x_BxN,
 
 
 def bucket_draws(config, key, member_log_beta, step) -> list[tuple]:
-  """Per padding bucket, `(keys_G, n_G, log_beta_G, x_BxN)`: the keys, dims
-  and log betas of its `nets_per_bucket` networks, and their inputs.
+  """Per padding bucket, `(noise_G, n_G, log_beta_G, x_BxN)`: the training
+  draws, dims and log betas of its `nets_per_bucket` networks, and their
+  inputs.
 
   The networks of a bucket share one batch of inputs (each still sees fresh
   `x ~ U[-1, 1]^n`): their first layers then act on it as one matmul, and the
-  step draws `nets_per_bucket` times fewer random inputs.
+  step draws `nets_per_bucket` times fewer random inputs. Their noise is
+  drawn in a loop (`lax.map`), not vmapped, for the same numbers: a loop's
+  output is stored, where XLA:CPU fused the normal draw's `erf_inv` chain
+  into each consumer and recomputed it there, for every batch row of the
+  generated networks' hidden layer (the step 1.1-1.2x slower;
+  benchmarks/README.md).
   """
   log_beta_lo, log_beta_hi = layout.open_log_beta_range(config, step)
   task = tasks.get(config.task)
@@ -141,7 +148,10 @@ def bucket_draws(config, key, member_log_beta, step) -> list[tuple]:
       log_beta_G = jnp.full((num_nets,), jnp.clip(
           member_log_beta, log_beta_lo, log_beta_hi))
     x_BxN = task.sample_inputs(x_key, (config.batch_size, num_inputs))
-    draws.append((jax.random.split(net_key, num_nets), n_G, log_beta_G, x_BxN))
+    noise_G = jax.lax.map(
+        lambda k: generator.draw(config, k, num_inputs, train=True),
+        jax.random.split(net_key, num_nets))
+    draws.append((noise_G, n_G, log_beta_G, x_BxN))
   return draws
 
 
@@ -164,11 +174,11 @@ def member_loss(config, params, key, member_log_beta, step):
   one = generator.param_shapes(config)
   log_beta_floor = layout.loss_log_beta_floor(config, step)
   objectives, fvus, costs = [], [], []
-  for (keys_G, n_G, log_beta_G, x_BxN), rows in zip(draws, sets):
+  for (noise_G, n_G, log_beta_G, x_BxN), rows in zip(draws, sets):
     obj_G, aux = jax.vmap(
-        lambda h, k, n, lb: network_objective(config, h, k, n, lb, x_BxN,
+        lambda h, z, n, lb: network_objective(config, h, z, n, lb, x_BxN,
                                               log_beta_floor),
-        in_axes=(set_axis, 0, 0, 0))(knots.unravel(one, rows), keys_G, n_G,
+        in_axes=(set_axis, 0, 0, 0))(knots.unravel(one, rows), noise_G, n_G,
                                      log_beta_G)
     objectives.append(obj_G)
     fvus.append(aux["fvu"])

@@ -225,11 +225,11 @@ def _per_network_loss(config, key, member_log_beta):
   network by network (`knots.at`)."""
   def loss(params):
     objectives = []
-    for keys_G, n_G, log_beta_G, x_BxN in train.bucket_draws(
+    for noise_G, n_G, log_beta_G, x_BxN in train.bucket_draws(
         config, key, member_log_beta, config.num_steps):
-      objectives.append(jax.vmap(lambda k, n, lb: train.network_objective(
-          config, _at(config, params, lb), k, n, lb, x_BxN)[0])(
-              keys_G, n_G, log_beta_G))
+      objectives.append(jax.vmap(lambda z, n, lb: train.network_objective(
+          config, _at(config, params, lb), z, n, lb, x_BxN)[0])(
+              noise_G, n_G, log_beta_G))
     return jnp.mean(jnp.concatenate(objectives))
   return loss
 
@@ -270,7 +270,7 @@ def test_every_bucket_gets_its_own_networks_parameters(tiny_config,
   assert len(config.dim_buckets) > 1
   state = _distinct_knots(generator.init_params(config, jax.random.key(6)),
                           jax.random.key(16), scale=0.1)
-  def reads_parameters_and_beta(config, hyper_params, key, n, log_beta, x,
+  def reads_parameters_and_beta(config, hyper_params, noise, n, log_beta, x,
                                 log_beta_floor=None):
     obj = log_beta * sum(jnp.sum(jnp.sin(a))
                          for a in jax.tree.leaves(hyper_params))

@@ -40,11 +40,11 @@ def test_network_objective_by_hand(tiny_config, task):
                                                   (512, 8)))
   hyper_params = knots.at(config, params, layout.scaled_log_beta(
       config, jnp.float32(log_beta)))
+  noise = generator.draw(config, key, 8, train=True)
   obj, aux = jax.jit(train.network_objective, static_argnums=0)(
-      config, hyper_params, key, jnp.int32(n), jnp.float32(log_beta), x_BxN)
+      config, hyper_params, noise, jnp.int32(n), jnp.float32(log_beta), x_BxN)
   net, cost = generator.generate_from_noise(
-      config, params, generator.draw(config, key, 8, train=True), jnp.int32(n),
-      jnp.float32(log_beta), train=True)
+      config, params, noise, jnp.int32(n), jnp.float32(log_beta), train=True)
   x = x_BxN.astype(np.float64)
   y = (np.abs(x[:, :n]).sum(1) if task == "l1_norm"
        else (x[:, :n] ** 2).sum(1))
@@ -127,8 +127,9 @@ def test_network_objective_prices_complexity_at_the_floor(tiny_config):
                           layout.scaled_log_beta(config, log_beta))
   x_BxN = tasks.DEFAULT.sample_inputs(jax.random.key(5), (256, 8))
   objective = jax.jit(train.network_objective, static_argnums=0)
-  args = (config, hyper_params, jax.random.key(4), jnp.int32(5), log_beta,
-          x_BxN)
+  args = (config, hyper_params,
+          generator.draw(config, jax.random.key(4), 8, train=True),
+          jnp.int32(5), log_beta, x_BxN)
   plain, aux = objective(*args)
   floored, floored_aux = objective(*args, jnp.float32(math.log(1e-2)))
   chex.assert_trees_all_equal(aux, floored_aux)
