@@ -77,8 +77,8 @@ def get_config() -> ml_collections.ConfigDict:
   # b2 from the drawn units (hypernet.py): "none" | "noise" | "all".
   # "noise": a draw's noise does not move the mean output, so every beta
   # carries further past the trained n, and with beta_min 5e-7 FVU at n = 256
-  # stays within 1.1x of n = 24 (docs/results.md, "The phase map over n and
-  # beta"); it costs 0.90-1.04x the step's time (benchmarks/README.md).
+  # stays within 1.11x of n = 24 (docs/results.md, "The default since
+  # 2026-12-07"); it costs 0.90-1.04x the step's time (benchmarks/README.md).
   c.model.centre_output = "noise"
   # Generator parameters that vary with beta (hypernet_l1/knots.py): J knots
   # in log beta (1: one parameter set for every beta) and how they combine.

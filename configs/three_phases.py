@@ -6,8 +6,8 @@ r"""The grid-mode control: one hypernetwork per beta, the paper's three phases.
 The default's objective and offset (kl, own-edge sign offset 1.5, no
 ramp) over its earlier range and centring ([2e-6, 4e-2], none), but every
 replica is 8 independent hypernetworks, each trained at one beta of an
-8-beta grid (grid mode: 3 replicas x 8 betas, one parameter set each). It is the control for the default's one
-beta-conditioned generator. Measured as it stands (4,500 steps, the
+8-beta grid (grid mode: 3 replicas x 8 betas, one parameter set each). It
+is the control for the default's one beta-conditioned generator. Measured as it stands (4,500 steps, the
 default's; seeds 0 and 1, each on one core with the other core training the
 other seed, 9 min 49 s and 9 min 58 s): double-sided at low beta (the
 majority at every grid beta up to 5.7e-4), pudding at 2.4e-3 (67%) and

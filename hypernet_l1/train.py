@@ -124,11 +124,12 @@ def bucket_draws(config, key, member_log_beta, step) -> list[tuple]:
   The networks of a bucket share one batch of inputs (each still sees fresh
   `x ~ U[-1, 1]^n`): their first layers then act on it as one matmul, and the
   step draws `nets_per_bucket` times fewer random inputs. Their noise is
-  drawn in a loop (`lax.map`), not vmapped, for the same numbers: a loop's
-  output is stored, where XLA:CPU fused the normal draw's `erf_inv` chain
-  into each consumer and recomputed it there, for every batch row of the
-  generated networks' hidden layer (the step 1.1-1.2x slower;
-  benchmarks/README.md).
+  drawn in a loop (`lax.map`; the same numbers as vmapped): a loop's output
+  is stored, where XLA:CPU fused the normal draw's `erf_inv` chain into
+  each consumer and recomputed it there, for every batch row of the
+  generated networks' hidden layer (the step 1.06-1.19x slower on CPU,
+  benchmarks/README.md; on accelerators, 3 loops of 8 small iterations per
+  step, not measured).
   """
   log_beta_lo, log_beta_hi = layout.open_log_beta_range(config, step)
   task = tasks.get(config.task)
