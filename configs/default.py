@@ -10,9 +10,9 @@ log-uniformly per generated network over [5e-7, 4e-2], `kl` complexity, a
 learnable own-edge sign offset and the output bias centred on the draw's
 noise, 4,500 steps. Measured: all 4 replicas go double-sided -> pudding ->
 convexity along beta (seeds 0 and 1), FVU 2.8e-3 .. 3.4e-3 at beta_min, and
-at n = 256 within 1.11x of that at n = 24 (docs/results.md, "The default
-since 2026-12-07"); the time on a 2-core CPU is in the README's configs
-table.
+at n = 256 1.03x .. 1.20x that at n = 24 (five runs; docs/results.md, "The
+default since 2026-12-07"); the time on a 2-core CPU is in the README's
+configs table.
 """
 
 import ml_collections
@@ -77,7 +77,7 @@ def get_config() -> ml_collections.ConfigDict:
   # b2 from the drawn units (hypernet.py): "none" | "noise" | "all".
   # "noise": a draw's noise does not move the mean output, so every beta
   # carries further past the trained n, and with beta_min 5e-7 FVU at n = 256
-  # stays within 1.11x of n = 24 (docs/results.md, "The default since
+  # stays within 1.03-1.20x of n = 24 (docs/results.md, "The default since
   # 2026-12-07"); it costs 0.90-1.04x the step's time (benchmarks/README.md).
   c.model.centre_output = "noise"
   # Generator parameters that vary with beta (hypernet_l1/knots.py): J knots
