@@ -38,6 +38,5 @@ def get_config():
   c.model.compete = True
   c.model.compete_init = 2.0
   c.beta_anneal_from = 0.2
-  c.model.centre_output = "none"  # l1 draws no noise: "noise" is the same
   c.num_steps = 7000
   return c

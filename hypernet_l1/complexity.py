@@ -122,3 +122,10 @@ def kl(heads: WeightHeads, eps, mask, settings: Settings, train: bool):
 
 
 REGULARIZERS: dict[str, Callable] = {"l1": l1, "l0": l0, "kl": kl}
+
+
+def draws_noise(regularizer: str, train: bool) -> bool:
+  """Whether a draw of `regularizer` can differ from the same heads drawn
+  with zero noise: `kl` always, `l0` in training (sampled gates), `l1`
+  never."""
+  return regularizer == "kl" or (regularizer == "l0" and train)

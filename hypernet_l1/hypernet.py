@@ -323,6 +323,8 @@ def assemble(heads, noise: Noise, n: jax.Array, regularizer: str,
       b1=(b1_KxN * unit_mask_KxN).reshape(-1),
       w2=w2_KxN.reshape(-1),
       b2=b2)
+  if centre == "noise" and not complexity.draws_noise(regularizer, train):
+    centre = "none"  # the draw is its own noiseless network: no shift
   if centre != "none":
     mean_net = None
     if centre == "noise":  # the network without the draw's noise
