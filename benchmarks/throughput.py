@@ -164,6 +164,7 @@ def main(argv):
   peak = _Peak()
   if _KNOTS_ONLY.value:
     knot_overhead(steps, results, knot_sizes, peak)
+    results["matmul_peak_gflops"] = peak.gflops
     _write(results)
     return
 
