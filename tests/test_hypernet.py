@@ -321,3 +321,19 @@ def test_centring_the_noise_moves_only_a_noisy_draw(tiny_config, params,
     assert float(base.b2) != float(noise.b2)
   else:
     assert float(base.b2) == float(noise.b2)
+
+
+def test_centring_the_noise_moves_an_l0_training_draw(tiny_config, params):
+  """`l0`'s training draw samples its gates: that noise is centred."""
+  tiny_config.regularizer = "l0"
+
+  def training_draw(centre):
+    tiny_config.model.centre_output = centre
+    fn = jax.jit(lambda p, key: generator.generate_from_noise(
+        tiny_config, p, generator.draw(tiny_config, key, 8, train=True),
+        jnp.int32(4), jnp.float32(-5.0), train=True)[0])
+    return fn(params, jax.random.key(2))
+
+  base, noise = training_draw("none"), training_draw("noise")
+  chex.assert_trees_all_equal(base._replace(b2=0.0), noise._replace(b2=0.0))
+  assert float(base.b2) != float(noise.b2)
