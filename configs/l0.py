@@ -12,8 +12,9 @@ and 6 min 50 s on both cores of a slow 2-core VM, where the same config
 without competing units took 6 min 11 s). Measured (seeds 0 and 1, four
 runs): the front's pudding, within 0.1 of the optimal front
 (`analysis/optimality.csv`) from 1e-2 to 5.6e-2 in 10 of 16 replicas
-(without competing units: 2 of 8, two seed-0 runs); a fifth run on the
-current step (seed 0, both cores, 6 min 0 s): 0 of 4. But past the front's
+(without competing units: 2 of 8, two seed-0 runs); on the current step
+(both cores) seed 0 gave 0 of 4 (6 min 0 s) and seed 1 3 of 4 (5 min 42
+s). But past the front's
 switch to the quadratic (0.058) the puddings stay puddings up to 0.29, 0.1
 .. 0.46 above the front there, the quadratic appears in 2 of 16 replicas
 (without: 3 of 8), and 4 of 16 are double-sided below 0.3
