@@ -13,8 +13,8 @@ float32 matmul measured here as the practical peak (timed between the
 step's blocks, so that the VM's drift falls on both), (d) networks classified
 per second, (e) an estimate of the paper config's whole sweep from its
 measured step time, and (f) the default step beside the one-knot step at
-E = 1 and at the default's ensemble size, timed in alternating blocks of 20
-steps, in ms per member-update; (c) is computed from (f)'s measurement, so
+E = 1 and at the default's ensemble size, timed in alternating blocks of
+4 x `--steps` (20) steps, in ms per member-update; (c) is computed from (f)'s measurement, so
 the default step is timed once, the same way for both. Prints a table and
 writes JSON.
 
