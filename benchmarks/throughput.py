@@ -14,9 +14,9 @@ step's blocks, so that the VM's drift falls on both), (d) networks classified
 per second, (e) an estimate of the paper config's whole sweep from its
 measured step time, and (f) the default step beside the one-knot step at
 E = 1 and at the default's ensemble size, timed in alternating blocks of
-4 x `--steps` (20) steps, in ms per member-update; (c) is computed from (f)'s measurement, so
-the default step is timed once, the same way for both. Prints a table and
-writes JSON.
+4 x `--steps` (20) steps, in ms per member-update; (c) is computed from
+(f)'s measurement, so the default step is timed once, the same way for
+both. Prints a table and writes JSON.
 
 FLOPs come from XLA's cost analysis of the one-member step (a compiled loop
 is counted once, not per member, so an ensemble's FLOPs are `E` times that).

@@ -21,10 +21,13 @@ def params(tiny_config):
   return generator.init_params(tiny_config, jax.random.key(1))
 
 
-def _generate_padded(config, params, key, n, log_beta, num_inputs):
-  """One evaluation draw of a network, padded to `num_inputs`."""
+def _generate_padded(config, params, key, n, log_beta, num_inputs,
+                     train=False):
+  """One evaluation draw of a network (`train`: its training draw), padded
+  to `num_inputs`."""
   return generator.generate_from_noise(
-      config, params, generator.draw(config, key, num_inputs), n, log_beta)
+      config, params, generator.draw(config, key, num_inputs, train), n,
+      log_beta, train)
 
 
 def _frozen(config):
@@ -35,12 +38,12 @@ def _frozen(config):
   return ml_collections.FrozenConfigDict(config.copy_and_resolve_references())
 
 
-def _generate(config, params, key, n, log_beta, num_inputs):
+def _generate(config, params, key, n, log_beta, num_inputs, train=False):
   """Jitted `_generate_padded` (eager flax is slow enough to dominate
   tests)."""
-  fn = jax.jit(_generate_padded, static_argnums=(0, 5))
+  fn = jax.jit(_generate_padded, static_argnums=(0, 5, 6))
   return fn(_frozen(config), params, key, jnp.int32(n),
-            jnp.float32(log_beta), num_inputs)
+            jnp.float32(log_beta), num_inputs, train)
 
 
 def _from_noise(config, params, noise, n):
@@ -326,14 +329,11 @@ def test_centring_the_noise_moves_only_a_noisy_draw(tiny_config, params,
 def test_centring_the_noise_moves_an_l0_training_draw(tiny_config, params):
   """`l0`'s training draw samples its gates: that noise is centred."""
   tiny_config.regularizer = "l0"
-
-  def training_draw(centre):
-    tiny_config.model.centre_output = centre
-    fn = jax.jit(lambda p, key: generator.generate_from_noise(
-        tiny_config, p, generator.draw(tiny_config, key, 8, train=True),
-        jnp.int32(4), jnp.float32(-5.0), train=True)[0])
-    return fn(params, jax.random.key(2))
-
-  base, noise = training_draw("none"), training_draw("noise")
+  tiny_config.model.centre_output = "none"
+  base, _ = _generate(tiny_config, params, jax.random.key(2), 4, -5.0, 8,
+                      train=True)
+  tiny_config.model.centre_output = "noise"
+  noise, _ = _generate(tiny_config, params, jax.random.key(2), 4, -5.0, 8,
+                       train=True)
   chex.assert_trees_all_equal(base._replace(b2=0.0), noise._replace(b2=0.0))
   assert float(base.b2) != float(noise.b2)
