@@ -1,0 +1,54 @@
+"""One network trained on its own (`descent.py`)."""
+
+import jax
+import numpy as np
+import pytest
+
+from hypernet_l1 import descent
+from hypernet_l1 import evaluation
+from hypernet_l1 import front
+from hypernet_l1 import tasks
+from hypernet_l1.target import apply_target
+
+N = 4
+
+
+def _pudding(measure, beta):
+  return front.network(front.best(measure, beta, N), N)
+
+
+@pytest.mark.parametrize("measure", ["l1", "l0"])
+def test_step_zero_is_the_network_it_was_given(measure):
+  beta = 1e-2
+  net = _pudding(measure, beta)
+  (start,) = descent.descend(net, measure, beta, steps=0)
+  weights = np.concatenate([np.ravel(net.W1), np.ravel(net.w2)])
+  cost = (np.abs(weights).sum() if measure == "l1"
+          else np.count_nonzero(weights))
+  np.testing.assert_allclose(start["complexity"], cost / N, rtol=1e-5)
+  assert start["label"].startswith("pudding")
+  task = tasks.get("l1_norm")
+  x_BxN = task.sample_inputs(jax.random.key(7), (65536, N))
+  fvu = evaluation.fvu(apply_target(net, x_BxN), task.function(x_BxN), task, N)
+  np.testing.assert_allclose(start["fvu"], fvu, rtol=0.1)
+
+
+def test_a_wasted_weight_is_trained_away_under_l1():
+  beta = 1e-2
+  net = _pudding("l1", beta)
+  # A unit that does nothing (its output weight is 0) but costs L1.
+  last = net.W1.shape[0] - 1
+  assert not net.W1[last].any() and net.w2[last] == 0
+  wasteful = net._replace(W1=np.array(net.W1))
+  wasteful.W1[last] = 0.5
+  start, *_, end = descent.descend(wasteful, "l1", beta, steps=400,
+                                   report_every=400)
+  assert start["complexity"] - end["complexity"] > 0.3  # of 4 x 0.5 / N
+  assert end["objective"] < start["objective"]
+  # The caller's arrays were not donated to the update: they run again.
+  descent.descend(wasteful, "l1", beta, steps=1)
+
+
+def test_kl_is_refused():
+  with pytest.raises(ValueError, match="kl"):
+    descent.descend(_pudding("l1", 1e-2), "kl", 1e-2, steps=1)
