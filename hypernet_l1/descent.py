@@ -52,7 +52,7 @@ def _drawn(params: dict, regularizer: str, settings, train_draw: bool,
                    params["b2"]), cost
 
 
-def deployed(params: dict, regularizer: str, gate_bound: float = 6.0):
+def _deployed(params: dict, regularizer: str, gate_bound: float = 6.0):
   """The network as evaluation draws it (test gates) and its complexity."""
   return _drawn(params, regularizer, complexity.Settings(gate_bound=gate_bound),
                 False, jax.random.key(0))
@@ -98,7 +98,7 @@ def descend(net: TargetNet, regularizer: str, beta: float, *, steps: int,
   y_eval = task.function(x_eval)
 
   def record(params, step):
-    drawn, cost = deployed(params, regularizer, gate_bound)
+    drawn, cost = _deployed(params, regularizer, gate_bound)
     fvu = float(evaluation.fvu(apply_target(drawn, x_eval), y_eval, task, n))
     per_input = float(cost) / n
     out = {"step": step, "fvu": fvu, "complexity": per_input,

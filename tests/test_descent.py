@@ -49,6 +49,14 @@ def test_a_wasted_weight_is_trained_away_under_l1():
   descent.descend(wasteful, "l1", beta, steps=1)
 
 
+def test_the_count_pulls_open_gates_down_under_l0():
+  # At beta = 1 an edge costs more than any error it saves here.
+  start, end = descent.descend(_pudding("l0", 1e-2), "l0", 1.0, steps=200,
+                               report_every=200, learning_rate=2e-2)
+  assert start["open_gate_logit_median"] == 6.0
+  assert end["open_gate_logit_median"] < 5.0
+
+
 def test_kl_is_refused():
   with pytest.raises(ValueError, match="kl"):
     descent.descend(_pudding("l1", 1e-2), "kl", 1e-2, steps=1)
