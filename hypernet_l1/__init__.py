@@ -5,6 +5,7 @@ import importlib
 from hypernet_l1 import algorithms
 from hypernet_l1 import analysis
 from hypernet_l1 import clusters
+from hypernet_l1 import descent
 from hypernet_l1 import front
 from hypernet_l1 import labels
 from hypernet_l1 import layout
