@@ -13,8 +13,9 @@ without competing units took 6 min 11 s). Measured (seeds 0 and 1, four
 runs): the front's pudding, within 0.1 of the optimal front
 (`analysis/optimality.csv`) from 1e-2 to 5.6e-2 in 10 of 16 replicas
 (without competing units: 2 of 8, two seed-0 runs); on the current step
-(both cores) seed 0 gave 0 of 4 (6 min 0 s; the same gaps to the digit
-in 3 min 56 s on a faster hour) and seed 1 3 of 4 (5 min 42 s). But past
+(both cores) seed 0 gave 0 of 4 (6 min 0 s) and seed 1 3 of 4 (5 min 42
+s), and the same gaps to the digit in 3 min 56 s and 3 min 47 s on a
+faster hour. But past
 the front's switch to the quadratic (0.058) the puddings stay puddings up
 to 0.29, 0.1 .. 0.46 above the front there, the quadratic appears in 2 of 16 replicas
 (without: 3 of 8), and 4 of 16 are double-sided below 0.3
