@@ -20,7 +20,12 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from hypernet_l1 import analysis, complexity, evaluation, tasks, train
+from hypernet_l1 import analysis
+from hypernet_l1 import arguments
+from hypernet_l1 import complexity
+from hypernet_l1 import evaluation
+from hypernet_l1 import tasks
+from hypernet_l1 import train
 from hypernet_l1.target import TargetNet, apply_target
 
 MEASURES = ("l1", "l0")  # kl's draws need per-weight sigmas a network lacks
@@ -73,6 +78,8 @@ def descend(net: TargetNet, regularizer: str, beta: float, *, steps: int,
   if regularizer not in MEASURES:
     raise ValueError(f"descend prices {', '.join(MEASURES)}, not "
                      f"{regularizer!r}")
+  arguments.positive_beta(beta)
+  arguments.at_least_one(report_every, "report_every")
   n = int(np.shape(net.W1)[-1])
   task = tasks.get(task_name)
   settings = complexity.Settings(gate_bound=gate_bound)

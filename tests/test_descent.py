@@ -57,6 +57,9 @@ def test_the_count_pulls_open_gates_down_under_l0():
   assert end["open_gate_logit_median"] < 5.0
 
 
-def test_kl_is_refused():
+def test_kl_and_a_bad_beta_are_refused():
+  net = _pudding("l1", 1e-2)
   with pytest.raises(ValueError, match="kl"):
-    descent.descend(_pudding("l1", 1e-2), "kl", 1e-2, steps=1)
+    descent.descend(net, "kl", 1e-2, steps=1)
+  with pytest.raises(ValueError, match="beta"):
+    descent.descend(net, "l1", 0.0, steps=1)
