@@ -40,27 +40,21 @@ def _start(net: TargetNet, regularizer: str, bound: float) -> dict:
   return params
 
 
-def _drawn(params: dict, regularizer: str, settings, train_draw: bool,
-           key: jax.Array):
-  """The network under the measure's draw (`train_draw`: sampled gates) and
-  its complexity."""
+def _drawn(params: dict, regularizer: str, settings, key=None):
+  """The network under the measure's draw and its complexity: the training
+  draw (sampled gates) from `key`, else the deployed one (test gates)."""
   draw = complexity.REGULARIZERS[regularizer]
+  keys = [None, None] if key is None else jax.random.split(key)
   weights, cost = {}, 0.0
-  for name, k in zip(("W1", "w2"), jax.random.split(key)):
+  for name, k in zip(("W1", "w2"), keys):
     mean = params[name]
     gate = params.get(f"gate_{name}", jnp.zeros_like(mean))
     heads = complexity.WeightHeads(mean, jnp.zeros_like(mean), gate)
-    weights[name], c = draw(heads, jax.random.normal(k, mean.shape), 1.0,
-                            settings, train_draw)
+    eps = None if k is None else jax.random.normal(k, mean.shape)
+    weights[name], c = draw(heads, eps, 1.0, settings, key is not None)
     cost = cost + c
   return TargetNet(weights["W1"], params["b1"], weights["w2"],
                    params["b2"]), cost
-
-
-def _deployed(params: dict, regularizer: str, gate_bound: float = 6.0):
-  """The network as evaluation draws it (test gates) and its complexity."""
-  return _drawn(params, regularizer, complexity.Settings(gate_bound=gate_bound),
-                False, jax.random.key(0))
 
 
 def descend(net: TargetNet, regularizer: str, beta: float, *, steps: int,
@@ -88,7 +82,7 @@ def descend(net: TargetNet, regularizer: str, beta: float, *, steps: int,
   def loss(params, key):
     x_key, draw_key = jax.random.split(key)
     x_BxN = task.sample_inputs(x_key, (batch_size, n))
-    drawn, cost = _drawn(params, regularizer, settings, True, draw_key)
+    drawn, cost = _drawn(params, regularizer, settings, draw_key)
     fvu = evaluation.fvu(apply_target(drawn, x_BxN), task.function(x_BxN),
                          task, n)
     return train.objective(fvu, cost / n, log_beta)
@@ -105,7 +99,7 @@ def descend(net: TargetNet, regularizer: str, beta: float, *, steps: int,
   y_eval = task.function(x_eval)
 
   def record(params, step):
-    drawn, cost = _deployed(params, regularizer, gate_bound)
+    drawn, cost = _drawn(params, regularizer, settings)
     fvu = float(evaluation.fvu(apply_target(drawn, x_eval), y_eval, task, n))
     per_input = float(cost) / n
     out = {"step": step, "fvu": fvu, "complexity": per_input,
