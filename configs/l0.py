@@ -15,11 +15,11 @@ runs): the front's pudding, within 0.1 of the optimal front
 (without competing units: 2 of 8, two seed-0 runs); on the current step
 (both cores) seed 0 gave 0 of 4 (6 min 0 s) and seed 1 3 of 4 (5 min 42
 s), and the same gaps to the digit in 3 min 56 s and 3 min 47 s on a
-faster hour. But past
-the front's switch to the quadratic (0.058) the puddings stay puddings up
-to 0.29, 0.1 .. 0.46 above the front there, the quadratic appears in 2 of 16 replicas
-(without: 3 of 8), and 4 of 16 are double-sided below 0.3
-(docs/results.md, "Each measure on its own optimal front").
+faster hour. But past the front's switch to the quadratic (0.058) the
+puddings stay puddings up to 0.29, 0.1 .. 0.46 above the front there, the
+quadratic appears in 2 of 16 replicas (without: 3 of 8), and 4 of 16 are
+double-sided below 0.3 (docs/results.md, "Each measure on its own optimal
+front").
 """
 
 from configs import default
