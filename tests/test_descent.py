@@ -1,14 +1,11 @@
 """One network trained on its own (`descent.py`)."""
 
-import jax
 import numpy as np
 import pytest
 
 from hypernet_l1 import descent
-from hypernet_l1 import evaluation
 from hypernet_l1 import front
-from hypernet_l1 import tasks
-from hypernet_l1.target import apply_target
+from test_front import scored  # FVU and C/n as training defines them
 
 N = 4
 
@@ -22,14 +19,9 @@ def test_step_zero_is_the_network_it_was_given(measure):
   beta = 1e-2
   net = _pudding(measure, beta)
   (start,) = descent.descend(net, measure, beta, steps=0)
-  weights = np.concatenate([np.ravel(net.W1), np.ravel(net.w2)])
-  cost = (np.abs(weights).sum() if measure == "l1"
-          else np.count_nonzero(weights))
-  np.testing.assert_allclose(start["complexity"], cost / N, rtol=1e-5)
+  fvu, cost = scored(net, measure, N)
+  np.testing.assert_allclose(start["complexity"], cost, rtol=1e-5)
   assert start["label"].startswith("pudding")
-  task = tasks.get("l1_norm")
-  x_BxN = task.sample_inputs(jax.random.key(7), (65536, N))
-  fvu = evaluation.fvu(apply_target(net, x_BxN), task.function(x_BxN), task, N)
   np.testing.assert_allclose(start["fvu"], fvu, rtol=0.1)
 
 

@@ -15,7 +15,7 @@ from hypernet_l1.target import apply_target
 N = 16
 
 
-def _scored(net, measure, n):
+def scored(net, measure, n):
   """FVU and C/n of a network, as training and evaluation define them."""
   task = tasks.get("l1_norm")
   x_BxN = task.sample_inputs(jax.random.key(1), (65536, n))
@@ -33,7 +33,7 @@ def test_network_at_the_fronts_optimum_scores_the_fronts_objective(
     measure, beta):
   point = front.best(measure, beta, N)
   assert point.family in ("pudding", "quadratic")
-  fvu, cost = _scored(front.network(point, N, sign=-1.0), measure, N)
+  fvu, cost = scored(front.network(point, N, sign=-1.0), measure, N)
   np.testing.assert_allclose(cost, point.cost, rtol=1e-4)
   np.testing.assert_allclose(fvu + beta * cost, point.objective(beta),
                              rtol=0.03)
@@ -45,7 +45,7 @@ def test_the_constant_networks_point_builds_the_constant_network(measure):
   task's mean, so FVU 1 and no cost."""
   point = front.best(measure, 3.0, N)
   assert point.family == "trivial"
-  fvu, cost = _scored(front.network(point, N), measure, N)
+  fvu, cost = scored(front.network(point, N), measure, N)
   assert cost == 0.0
   np.testing.assert_allclose(fvu, 1.0, rtol=0.03)
 
@@ -84,7 +84,7 @@ def test_lopsided_is_never_on_the_front(measure):
       measure, betas, N, floor=5e-3)])
   for net in (algorithms.lopsided(N), algorithms.lopsided(N, weak=0.1),
               algorithms.lopsided(N, scale=8.0, bias=0.0)):
-    fvu, cost = _scored(net, measure, N)
+    fvu, cost = scored(net, measure, N)
     assert np.all(fvu + betas * cost > front_j), (fvu, cost)
 
 
