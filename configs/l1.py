@@ -12,9 +12,10 @@ from 20% of the steps every network below a floor falling from 0.2 to
 beta_min (at 90%) is trained as if at the floor, so the correction
 concentrates where that is fast and the low-beta networks inherit it
 (`beta_anneal_from`, layout.loss_log_beta_floor). 7,000 steps: 4 min 43 s
-and 4 min 0 s wall on both cores of a 2-core CPU VM (seeds 0 and 1).
+and 4 min 0 s wall on both cores of a 2-core CPU VM (seeds 0 and 1), 3 min
+6 s and 3 min 11 s on a faster hour.
 Measured (docs/results.md, "The beta anneal"; seeds 0-3 on one core,
-0 and 1 on both): 22 of 24 replicas within 0.15 of the optimal front
+0 and 1 on both, twice): 29 of 32 replicas within 0.15 of the optimal front
 (`analysis/optimality.csv`) at every beta from 1e-3 to 3, at least 3 of 4
 in every run (from 0.1: 18 of 24, and 1 of 4 at seed 2); pudding ->
 trivial where the front has it (between 0.2 and 0.32; the front: 0.27);
