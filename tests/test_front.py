@@ -126,3 +126,22 @@ def test_kl_has_no_front_and_says_so(l0_config):
   assert "not priced for kl" in optimality.format_gaps([], l0_config)
   with pytest.raises(ValueError, match="priced for l1, l0"):
     front.family_points("kl", "pudding", N)
+
+
+def test_envelope_gap_tells_a_misplaced_algorithm_from_a_missing_one(
+    l0_config):
+  """A replica whose pudding sits at 1e-4 but which is the constant network
+  at 1e-2 (where the front is the pudding) is far from the front there, but
+  its own pudding, moved to 1e-2, would be on it: its envelope gap is 0.
+  Without the pudding anywhere, the envelope gap is the gap."""
+  pudding = front.best("l0", 1e-2, N, 3e-3)
+  assert pudding.family == "pudding"
+  records = [{**r, "complexity": pudding.cost if r["beta"] == 1e-4 else 0.0}
+             for r in _records(lambda b: 3e-3 if b == 1e-4 else 1.0, None,
+                               [1e-4, 1e-2], "other")]
+  rows = {r["beta"]: r for r in optimality.rows(records, l0_config)}
+  assert rows[1e-2]["gap"] > 1.0
+  assert rows[1e-2]["envelope_gap"] == pytest.approx(0.0, abs=1e-6)
+  constant_only = _records(lambda b: 1.0, 0.0, [1e-4, 1e-2], "trivial")
+  for r in optimality.rows(constant_only, l0_config):
+    assert r["envelope_gap"] == pytest.approx(r["gap"])
