@@ -17,7 +17,7 @@ both): 3 of 24 replicas within 0.15 of the optimal front at every beta
 >= 1e-3; the others keep the pudding up to 0.24 (0.31 .. 0.37 above the
 front's quadratic there), spread the quadratic down into the pudding's
 band, or meet the pudding with a wall in it (docs/results.md, "Under `l0` a
-good low band and the quadratic never share a generator").
+good low band and the quadratic seldom share a generator").
 """
 
 from configs import default
@@ -37,7 +37,7 @@ def get_config():
   # Knots a third of a decade apart, two inside the front's quadratic band,
   # with b2 centred as in the default: the only setting measured whose
   # replicas meet the l0 bound (3 of 24; docs/results.md, "Under `l0` a good
-  # low band and the quadratic never share a generator").
+  # low band and the quadratic seldom share a generator").
   c.model.num_knots = 16
   c.num_steps = 9000
   return c
