@@ -11,9 +11,9 @@ two, every network starts with double-sided's 4 edges per input), a lead
 unit and competing units started at scale 4 (`model.lead_unit`,
 `model.compete`), 16 knots and the output bias centred on the gates'
 noise (`model.num_knots`; `model.centre_output` as the default), 9,000
-steps (4 min 11 s .. 4 min 18 s on both cores of a fast 2-core VM).
-Measured at the issue's 9-beta scan (seeds 0-3 on one core, 0-2 on
-both): 3 of 28 replicas within 0.15 of the optimal front at every beta
+steps (4 min 11 s .. 4 min 35 s on both cores of a fast 2-core VM).
+Measured at the issue's 9-beta scan (seeds 0-3, each on one core and on
+both): 3 of 32 replicas within 0.15 of the optimal front at every beta
 >= 1e-3; the others keep the pudding up to 0.24 (0.31 .. 0.37 above the
 front's quadratic there), spread the quadratic down into the pudding's
 band, or meet the pudding with a wall in it (docs/results.md, "Under `l0` a
@@ -36,7 +36,7 @@ def get_config():
   c.model.compete_init = 4.0
   # Knots a third of a decade apart, two inside the front's quadratic band,
   # with b2 centred as in the default: the only setting measured whose
-  # replicas meet the l0 bound (3 of 28; docs/results.md, "Under `l0` a good
+  # replicas meet the l0 bound (3 of 32; docs/results.md, "Under `l0` a good
   # low band and the quadratic seldom share a generator").
   c.model.num_knots = 16
   c.num_steps = 9000
